@@ -1,0 +1,16 @@
+// Package store defines Hatrack's persistence contract: a transactional
+// record store that every backend (embedded SQLite, PostgreSQL) implements
+// identically, and the sentinel errors the domain maps to AWS errors.
+//
+// The domain packages (internal/iam, internal/sts, internal/orgs) keep their
+// entities as typed Go structs serialised into Record.Data; the store only
+// knows kinds, accounts, names and unique ids, and enforces what must hold
+// even under concurrency: names unique per (kind, account) ignoring case,
+// unique ids unique per kind, and every Update callback atomic.
+//
+// Every committed change is appended to a change log (Store.Changes) that
+// other nodes follow to invalidate their in-memory caches.
+//
+// This package imports nothing of Hatrack's. Backends live in subpackages;
+// storetest holds the conformance suite each of them runs.
+package store
