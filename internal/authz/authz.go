@@ -1,0 +1,338 @@
+package authz
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hatrack/hatrack/internal/authn"
+	"github.com/hatrack/hatrack/internal/awserr"
+	"github.com/hatrack/hatrack/policy"
+	"github.com/hatrack/hatrack/store"
+)
+
+// Principal policies of a user or a role, compiled.
+type Principal struct {
+	Identity []*policy.Policy
+	Boundary *policy.Policy
+	// Tags are the principal's tags (aws:PrincipalTag/*).
+	Tags map[string]string
+}
+
+// Source supplies compiled policies. (It speaks only policy types, so the
+// domain packages implement it without importing this package.)
+type Source interface {
+	// UserPolicies returns the policies of the user with unique id id
+	// (its inline and attached policies and its groups'), its permissions
+	// boundary and its tags.
+	UserPolicies(ctx context.Context, account, id string) (identity []*policy.Policy, boundary *policy.Policy, tags map[string]string, err error)
+	// RolePolicies is UserPolicies for a role, by its unique id.
+	RolePolicies(ctx context.Context, account, id string) (identity []*policy.Policy, boundary *policy.Policy, tags map[string]string, err error)
+	// ManagedPolicy compiles the default version of a managed policy (for
+	// session policy ARNs).
+	ManagedPolicy(ctx context.Context, arn string) (*policy.Policy, error)
+	// SCPs returns the SCP levels that apply to account, or nil when the
+	// account is not subject to SCPs (the management account).
+	SCPs(ctx context.Context, account string) ([][]*policy.Policy, error)
+}
+
+// Request is one authorization question.
+type Request struct {
+	Caller   *authn.Caller
+	Action   string
+	Resource string
+	// ResourceAccount owns the resource ("" = from the ARN, else caller's).
+	ResourceAccount string
+	// ResourcePolicy is the resource-based policy, if any.
+	ResourcePolicy *policy.Policy
+	SourceIP       string
+	UserAgent      string
+	Region         string
+	Secure         bool
+	Time           time.Time
+	// Extra adds operation-specific condition keys.
+	Extra func(*policy.Context)
+}
+
+// Authorizer evaluates requests. It is safe for concurrent use.
+type Authorizer struct {
+	src Source
+
+	mu    sync.RWMutex
+	cache map[string]*cached // "user:"+id / "role:"+id / "scp:"+account / "mp:"+arn
+	// gen increments on every invalidation so a load that raced with an
+	// invalidation is not cached.
+	gen uint64
+}
+
+type cached struct {
+	account string
+	p       *Principal
+	scps    [][]*policy.Policy
+	mp      *policy.Policy
+}
+
+// New returns an authorizer over src.
+func New(src Source) *Authorizer {
+	return &Authorizer{src: src, cache: make(map[string]*cached)}
+}
+
+// Decide evaluates req and returns the engine's result and the policy
+// request it evaluated (for messages and audit).
+func (a *Authorizer) Decide(ctx context.Context, req *Request) (policy.Result, *policy.Request, error) {
+	c := req.Caller
+	set := &policy.Set{}
+	pctx := policy.NewContext()
+	preq := &policy.Request{Principal: toPrincipal(c), Action: req.Action, Resource: req.Resource, ResourceAccount: req.ResourceAccount, Context: pctx}
+	set.Resource = req.ResourcePolicy
+
+	var tags map[string]string
+	switch c.Type {
+	case authn.TypeRoot:
+		// Root: no identity policies; its standing is the engine's rule.
+	case authn.TypeUser:
+		p, err := a.principal(ctx, "user", c.Account, c.UniqueID)
+		if err != nil {
+			return policy.Result{}, nil, err
+		}
+		set.Identity, set.Boundary, tags = p.Identity, p.Boundary, p.Tags
+	case authn.TypeAssumedRole:
+		p, err := a.principal(ctx, "role", c.Account, c.UniqueID)
+		if err != nil {
+			return policy.Result{}, nil, err
+		}
+		set.Identity, set.Boundary, tags = p.Identity, p.Boundary, p.Tags
+	case authn.TypeFederatedUser:
+		if c.Session != nil && c.Session.SourceID != "" && c.Session.SourceID != c.Account {
+			p, err := a.principal(ctx, "user", c.Account, c.Session.SourceID)
+			if err != nil {
+				return policy.Result{}, nil, err
+			}
+			set.Identity, set.Boundary = p.Identity, p.Boundary
+		}
+	}
+	if s := c.Session; s != nil && (c.Type == authn.TypeAssumedRole || c.Type == authn.TypeFederatedUser) {
+		set.SessionRestricted = s.SessionPolicy != "" || len(s.SessionPolicyARNs) > 0 || c.Type == authn.TypeFederatedUser
+		if s.SessionPolicy != "" {
+			sp, err := policy.Parse(s.SessionPolicy, policy.Session)
+			if err != nil {
+				return policy.Result{}, nil, err
+			}
+			set.Session = append(set.Session, sp.WithID("session-policy"))
+		}
+		for _, arn := range s.SessionPolicyARNs {
+			mp, err := a.managed(ctx, arn)
+			if err != nil {
+				return policy.Result{}, nil, err
+			}
+			if mp != nil {
+				set.Session = append(set.Session, mp)
+			}
+		}
+		// Session tags override principal tags of the same key.
+		if len(s.Tags) > 0 {
+			merged := make(map[string]string, len(tags)+len(s.Tags))
+			for k, v := range tags {
+				merged[k] = v
+			}
+			for _, t := range s.Tags {
+				for k := range merged {
+					if strings.EqualFold(k, t.Key) {
+						delete(merged, k)
+					}
+				}
+				merged[t.Key] = t.Value
+			}
+			tags = merged
+		}
+	}
+	scps, err := a.scps(ctx, c.Account)
+	if err != nil {
+		return policy.Result{}, nil, err
+	}
+	set.SCPs = scps
+
+	fillContext(pctx, req, &preq.Principal, tags)
+	res := policy.Evaluate(preq, set)
+	return res, preq, nil
+}
+
+// Authorize is Decide that answers with AWS's AccessDenied on a denial.
+func (a *Authorizer) Authorize(ctx context.Context, req *Request) error {
+	res, preq, err := a.Decide(ctx, req)
+	if err != nil {
+		return err
+	}
+	if res.Allowed() {
+		return nil
+	}
+	return awserr.AccessDenied("%s", res.DenyMessage(preq))
+}
+
+func toPrincipal(c *authn.Caller) policy.Principal {
+	p := policy.Principal{Account: c.Account, ARN: c.ARN, PrincipalARN: c.PrincipalARN, UniqueID: c.UniqueID}
+	switch c.Type {
+	case authn.TypeRoot:
+		p.Type = policy.Root
+	case authn.TypeUser:
+		p.Type = policy.User
+	case authn.TypeAssumedRole:
+		p.Type = policy.AssumedRole
+	case authn.TypeFederatedUser:
+		p.Type = policy.FederatedUser
+		if c.Session != nil {
+			p.UserARN = c.Session.SourceARN
+		}
+	}
+	return p
+}
+
+// fillContext sets the global condition keys for the request
+// (../shared/spec/conditions.md).
+func fillContext(pctx *policy.Context, req *Request, p *policy.Principal, tags map[string]string) {
+	c := req.Caller
+	pctx.SetPrincipalKeys(p)
+	pctx.Set("aws:userid", c.UserID)
+	if c.Type == authn.TypeUser {
+		pctx.Set("aws:username", c.UserName)
+	}
+	t := req.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	pctx.SetTime("aws:CurrentTime", t)
+	pctx.SetInt("aws:EpochTime", t.Unix())
+	pctx.SetBool("aws:SecureTransport", req.Secure)
+	if req.SourceIP != "" {
+		if ip, err := netip.ParseAddr(req.SourceIP); err == nil {
+			pctx.SetIP("aws:SourceIp", ip)
+		}
+	}
+	if req.UserAgent != "" {
+		pctx.Set("aws:UserAgent", req.UserAgent)
+	}
+	if req.Region != "" {
+		pctx.Set("aws:RequestedRegion", req.Region)
+	}
+	for k, v := range tags {
+		pctx.Set("aws:PrincipalTag/"+k, v)
+	}
+	if s := c.Session; s != nil {
+		pctx.SetTime("aws:TokenIssueTime", s.IssuedAt)
+		pctx.SetBool("aws:MultiFactorAuthPresent", s.MFAAuthenticated)
+		if s.MFAAuthenticated {
+			pctx.SetInt("aws:MultiFactorAuthAge", int64(t.Sub(s.MFAAuthTime)/time.Second))
+		}
+		if s.SourceIdentity != "" {
+			pctx.Set("aws:SourceIdentity", s.SourceIdentity)
+		}
+		if c.Type == authn.TypeAssumedRole {
+			pctx.Set("aws:ViaAWSService", "false")
+		}
+	}
+	if req.Extra != nil {
+		req.Extra(pctx)
+	}
+}
+
+func (a *Authorizer) principal(ctx context.Context, kind, account, id string) (*Principal, error) {
+	key := kind + ":" + id
+	a.mu.RLock()
+	e, gen := a.cache[key], a.gen
+	a.mu.RUnlock()
+	if e != nil {
+		return e.p, nil
+	}
+	load := a.src.RolePolicies
+	if kind == "user" {
+		load = a.src.UserPolicies
+	}
+	idp, b, tags, err := load(ctx, account, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &Principal{Identity: idp, Boundary: b, Tags: tags}
+	a.put(key, gen, &cached{account: account, p: p})
+	return p, nil
+}
+
+func (a *Authorizer) managed(ctx context.Context, arn string) (*policy.Policy, error) {
+	key := "mp:" + arn
+	a.mu.RLock()
+	e, gen := a.cache[key], a.gen
+	a.mu.RUnlock()
+	if e != nil {
+		return e.mp, nil
+	}
+	mp, err := a.src.ManagedPolicy(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	a.put(key, gen, &cached{account: arnAccount(arn), mp: mp})
+	return mp, nil
+}
+
+func (a *Authorizer) scps(ctx context.Context, account string) ([][]*policy.Policy, error) {
+	key := "scp:" + account
+	a.mu.RLock()
+	e, gen := a.cache[key], a.gen
+	a.mu.RUnlock()
+	if e != nil {
+		return e.scps, nil
+	}
+	s, err := a.src.SCPs(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	// SCPs live in the organization (global records): invalidated by any
+	// global change.
+	a.put(key, gen, &cached{account: "", scps: s})
+	return s, nil
+}
+
+func (a *Authorizer) put(key string, gen uint64, e *cached) {
+	a.mu.Lock()
+	if a.gen == gen {
+		a.cache[key] = e
+	}
+	a.mu.Unlock()
+}
+
+// Invalidate drops cache entries a committed change may have made stale:
+// every entry of the change's account, and for global records (accounts,
+// the organization, its policies) everything.
+func (a *Authorizer) Invalidate(c store.Change) {
+	if c.Kind == "accesskey" {
+		return // keys carry no policy
+	}
+	a.mu.Lock()
+	a.gen++
+	if c.Account == "" {
+		a.cache = make(map[string]*cached)
+	} else {
+		for k, e := range a.cache {
+			if e.account == c.Account || e.account == "" {
+				delete(a.cache, k)
+			}
+		}
+	}
+	a.mu.Unlock()
+}
+
+// Flush drops everything.
+func (a *Authorizer) Flush() {
+	a.mu.Lock()
+	a.gen++
+	a.cache = make(map[string]*cached)
+	a.mu.Unlock()
+}
+
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[4] == "aws" {
+		return ""
+	}
+	return parts[4]
+}
