@@ -51,8 +51,8 @@ if [[ -z "$BIN" ]]; then
 	[[ $EUID -eq 0 ]] || die "PostgreSQL is not installed and we are not root to install it"
 	log "installing PostgreSQL from Debian's packages"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >&2
-	apt-get install -y postgresql >&2
+	apt-get -o DPkg::Lock::Timeout=300 update >&2
+	apt-get -o DPkg::Lock::Timeout=300 install -y postgresql >&2
 	BIN=$(bindir)
 	[[ -n "$BIN" ]] || die "initdb/pg_ctl still not found after installing postgresql"
 fi
