@@ -62,6 +62,8 @@ type Server struct {
 	stdout  *syncBuffer
 	stderr  *syncBuffer
 	env     []string
+	// args are extra serve flags (StartServerArgs), e.g. --store DSN.
+	args []string
 }
 
 type syncBuffer struct {
@@ -96,7 +98,15 @@ func freeAddr(t testing.TB) string {
 // test root credentials.
 func StartServer(t testing.TB, extraEnv ...string) *Server {
 	t.Helper()
-	s := &Server{t: t, DataDir: t.TempDir()}
+	return StartServerArgs(t, nil, extraEnv...)
+}
+
+// StartServerArgs is StartServer with extra serve flags, e.g.
+// []string{"--store", dsn} for a node of a shared PostgreSQL store (give it
+// HATRACK_KEYRING in extraEnv; its data directory then holds nothing).
+func StartServerArgs(t testing.TB, args []string, extraEnv ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, DataDir: t.TempDir(), args: args}
 	s.env = append([]string{
 		"HATRACK_ACCOUNT_ID=" + accountA,
 		"HATRACK_ROOT_ACCESS_KEY_ID=" + rootKeyID,
@@ -113,7 +123,7 @@ func (s *Server) start() {
 	s.Addr = freeAddr(t)
 	s.URL = "http://" + s.Addr
 	s.stdout, s.stderr = &syncBuffer{}, &syncBuffer{}
-	s.cmd = exec.Command(hatrackBin(t), "serve", "--addr", s.Addr, "--data", s.DataDir, "--log-format", "text")
+	s.cmd = exec.Command(hatrackBin(t), append([]string{"serve", "--addr", s.Addr, "--data", s.DataDir, "--log-format", "text"}, s.args...)...)
 	s.cmd.Env = append(cleanEnv(), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	// The server dies with the test binary, whatever happens to it.

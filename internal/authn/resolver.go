@@ -29,6 +29,9 @@ type Resolver struct {
 
 	mu    sync.RWMutex
 	cache map[string]*longTerm // access key id → resolved long-term key
+	// gen counts invalidations: a load that raced with one is used for
+	// its own request but not cached, so a stale status never sticks.
+	gen uint64
 
 	usesMu sync.Mutex
 	uses   map[string]iam.KeyUse
@@ -59,11 +62,11 @@ func (r *Resolver) Resolve(ctx context.Context, accessKeyID, sessionToken string
 		return r.resolveSession(accessKeyID, sessionToken)
 	}
 	r.mu.RLock()
-	lt := r.cache[accessKeyID]
+	lt, gen := r.cache[accessKeyID], r.gen
 	r.mu.RUnlock()
 	if lt == nil {
 		var err error
-		lt, err = r.load(ctx, accessKeyID)
+		lt, err = r.load(ctx, accessKeyID, gen)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +81,7 @@ func (r *Resolver) Resolve(ctx context.Context, accessKeyID, sessionToken string
 	return &lt.cred, nil
 }
 
-func (r *Resolver) load(ctx context.Context, id string) (*longTerm, error) {
+func (r *Resolver) load(ctx context.Context, id string, gen uint64) (*longTerm, error) {
 	k, err := r.iam.AccessKeyByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, sigv4.ErrInvalidClientTokenId()
@@ -114,7 +117,9 @@ func (r *Resolver) load(ctx context.Context, id string) (*longTerm, error) {
 	}
 	lt := &longTerm{account: k.Account, status: k.Status, cred: Credential{Secret: secret, Caller: c}}
 	r.mu.Lock()
-	r.cache[id] = lt
+	if r.gen == gen {
+		r.cache[id] = lt
+	}
 	r.mu.Unlock()
 	return lt, nil
 }
@@ -138,10 +143,12 @@ func (r *Resolver) Invalidate(c store.Change) {
 	switch c.Kind {
 	case iam.KindAccessKey:
 		r.mu.Lock()
+		r.gen++
 		delete(r.cache, c.Name)
 		r.mu.Unlock()
 	case iam.KindUser, iam.KindAccount:
 		r.mu.Lock()
+		r.gen++
 		for id, lt := range r.cache {
 			if lt.account == c.Account || c.Kind == iam.KindAccount {
 				delete(r.cache, id)
@@ -155,6 +162,7 @@ func (r *Resolver) Invalidate(c store.Change) {
 // a follower fell too far behind).
 func (r *Resolver) Flush() {
 	r.mu.Lock()
+	r.gen++
 	r.cache = make(map[string]*longTerm)
 	r.mu.Unlock()
 }

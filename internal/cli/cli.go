@@ -22,6 +22,10 @@ func commands() []command {
 	return []command{
 		{"serve", "serve IAM, STS, Organizations, the console, health and metrics on one port", runServe},
 		{"policy", "validate policy documents and evaluate requests offline", runPolicy},
+		{"migrate", "apply schema migrations to the store (--data DIR or --store DSN) and print the version", runMigrate},
+		{"backup", "write an online, consistent copy of the embedded store (--data DIR --out FILE)", runBackup},
+		{"restore", "put a backup in place of the embedded store, server stopped (--data DIR --from FILE)", runRestore},
+		{"keyring", "show the keyring as HATRACK_KEYRING for several nodes, or rotate it", runKeyring},
 		{"version", "print the version", func(_ []string, out, _ io.Writer) int { fmt.Fprintln(out, "hatrack", Version); return 0 }},
 	}
 }

@@ -40,6 +40,18 @@ func (n *Node) bootstrap(ctx context.Context) error {
 	}
 	dep := iam.Deployment{ID: ids.NewRequestID(), ManagementAccount: acct}
 	key, err := n.IAM.Bootstrap(ctx, dep, iam.Account{ID: acct, Name: "management", Email: "root@" + acct + ".hatrack.local"}, n.cfg.RootKeyID, n.cfg.RootSecretKey)
+	if errors.Is(err, store.ErrAlreadyExists) {
+		// Another node of the same deployment made the first start between
+		// our read and our write (writers are serialised, so it committed
+		// whole): join the deployment it created.
+		d, lerr := n.IAM.LoadDeployment(ctx)
+		if lerr != nil {
+			return fmt.Errorf("first start: another node created the deployment, but loading it failed: %w", lerr)
+		}
+		n.Deployment, n.Account = d.ID, d.ManagementAccount
+		n.log.Info("first start: another node created the deployment; joined it", "account", d.ManagementAccount)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
