@@ -33,6 +33,10 @@ type Role struct {
 	ServiceLinked bool      `json:",omitempty"`
 	LastUsed      time.Time `json:",omitempty"`
 	LastRegion    string    `json:",omitempty"`
+	// TrustDocument is the trust policy as IAM shows it (principal ids
+	// mapped back to current ARNs); filled by the read operations, never
+	// stored.
+	TrustDocument string `json:"-"`
 }
 
 // ARN is the role's ARN, path included.

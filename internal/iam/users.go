@@ -66,7 +66,10 @@ func (s *Service) CreateUser(ctx context.Context, account string, in CreateUserI
 		if errors.Is(err, store.ErrAlreadyExists) {
 			return awserr.EntityAlreadyExists("User with name %s already exists.", u.Name)
 		}
-		return err
+		if err != nil || u.PermissionsBoundary == "" {
+			return err
+		}
+		return setBoundaryUse(ctx, tx, account, entityRef{Type: EntityUser, ID: u.ID}, "", u.PermissionsBoundary)
 	})
 	if err != nil {
 		return nil, err
@@ -230,6 +233,9 @@ func (s *Service) renameUserRefs(ctx context.Context, tx store.Tx, u *User, old 
 var (
 	userRenameHooks  []func(ctx context.Context, tx store.Tx, u *User, oldName string) error
 	userDeleteChecks []func(ctx context.Context, tx store.Reader, u *User) error
+	// userDeleteCleanups run after every check passed, in the deleting
+	// transaction (links that do not block deletion, e.g. boundary use).
+	userDeleteCleanups []func(ctx context.Context, tx store.Tx, u *User) error
 )
 
 // DeleteUser deletes a user that owns nothing any more.
@@ -248,6 +254,11 @@ func (s *Service) DeleteUser(ctx context.Context, account, name string) error {
 		}
 		for _, check := range userDeleteChecks {
 			if err := check(ctx, tx, u); err != nil {
+				return err
+			}
+		}
+		for _, clean := range userDeleteCleanups {
+			if err := clean(ctx, tx, u); err != nil {
 				return err
 			}
 		}

@@ -76,3 +76,12 @@ type Claims struct {
 func (c *Claims) Expired(now time.Time) bool {
 	return c.Expires.IsZero() || !now.Before(c.Expires)
 }
+
+// ExtraConsoleSignIn is the Claims.Extra key that marks a session minted
+// by the console's sign-in (value: "password" or "access-key"). Only a
+// keyring holder can set it; such sessions act as the signed-in user or
+// root (IAM included), as AWS console sessions do.
+const ExtraConsoleSignIn = "hatrack:console-signin"
+
+// ConsoleSignIn reports whether the session came from a console sign-in.
+func (c *Claims) ConsoleSignIn() bool { return c.Extra[ExtraConsoleSignIn] != "" }
