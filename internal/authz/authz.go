@@ -47,11 +47,18 @@ type Request struct {
 	ResourceAccount string
 	// ResourcePolicy is the resource-based policy, if any.
 	ResourcePolicy *policy.Policy
-	SourceIP       string
-	UserAgent      string
-	Region         string
-	Secure         bool
-	Time           time.Time
+	// Trust marks ResourcePolicy as a role trust policy: it must always
+	// explicitly allow the caller (see trust.go).
+	Trust bool
+	// Principal stands for the caller when Caller is nil (web identity,
+	// SAML and service principals of role assumption): no identity-side
+	// policies apply.
+	Principal *policy.Principal
+	SourceIP  string
+	UserAgent string
+	Region    string
+	Secure    bool
+	Time      time.Time
 	// Extra adds operation-specific condition keys.
 	Extra func(*policy.Context)
 }
@@ -83,8 +90,14 @@ func New(src Source) *Authorizer {
 // request it evaluated (for messages and audit).
 func (a *Authorizer) Decide(ctx context.Context, req *Request) (policy.Result, *policy.Request, error) {
 	c := req.Caller
-	set := &policy.Set{}
+	set := &policy.Set{Trust: req.Trust}
 	pctx := policy.NewContext()
+	if c == nil {
+		return a.decideUnsigned(req, set, pctx)
+	}
+	if err := Restrict(c, req.Action); err != nil {
+		return policy.Result{}, nil, err
+	}
 	preq := &policy.Request{Principal: toPrincipal(c), Action: req.Action, Resource: req.Resource, ResourceAccount: req.ResourceAccount, Context: pctx}
 	set.Resource = req.ResourcePolicy
 
@@ -258,6 +271,12 @@ func (a *Authorizer) principal(ctx context.Context, kind, account, id string) (*
 	return p, nil
 }
 
+// ManagedPolicy returns the compiled default version of a managed policy
+// (nil, nil when it does not exist), through the cache.
+func (a *Authorizer) ManagedPolicy(ctx context.Context, arn string) (*policy.Policy, error) {
+	return a.managed(ctx, arn)
+}
+
 func (a *Authorizer) managed(ctx context.Context, arn string) (*policy.Policy, error) {
 	key := "mp:" + arn
 	a.mu.RLock()
@@ -267,6 +286,11 @@ func (a *Authorizer) managed(ctx context.Context, arn string) (*policy.Policy, e
 		return e.mp, nil
 	}
 	mp, err := a.src.ManagedPolicy(ctx, arn)
+	if awserr.HasCode(err, "NoSuchEntity") {
+		// A session policy ARN whose policy is gone grants nothing; the
+		// session stays restricted (fail closed).
+		mp, err = nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
