@@ -1,0 +1,17 @@
+// Package orgs is the AWS Organizations domain: the organization of the
+// management account, its root, organizational units, member accounts
+// (created with their OrganizationAccountAccessRole), service control
+// policies and their attachments, and the SCP levels the authorizer applies
+// to a member account's principals.
+//
+// Every record lives in the store's global space (Account ""), so the
+// authorizer's cache drops everything when any of them changes. Each
+// operation runs in one store.Update: it is all-or-nothing. Errors are
+// *awserr.Error values (or *Error, which adds the Reason member of
+// ConstraintViolationException and InvalidInputException) carrying
+// Organizations' codes and words.
+//
+// Imports: store (the contract, never a backend), internal/iam (accounts
+// and the member account's role), internal/awserr, internal/ids and the
+// policy engine. Never the transport.
+package orgs
