@@ -1,0 +1,29 @@
+// Package audit is Hatrack's trail: every authenticated request, every role
+// assumption (allowed or denied) and every change becomes an event shaped
+// like a CloudTrail record (eventVersion, userIdentity, requestParameters,
+// responseElements, errorCode, sharedEventID, …), derived generically from
+// the request — the operation's service and name, its parameters, the
+// caller and the result — so an operation needs no audit code of its own.
+//
+// Events never carry secrets: secret request members (passwords, MFA codes,
+// SAML assertions, web identity tokens, private keys) are replaced by
+// HIDDEN_DUE_TO_SECURITY_REASONS, and secret response members (secret
+// access keys, session tokens, MFA seeds) are dropped.
+//
+// A Trail stores events durably in the record store (kind "event", account
+// = the recipient account, name = reverse time + event id so that listing
+// returns the newest first), copies them as JSON lines to an optional
+// writer, answers LookupEvents queries and trims events past the retention.
+//
+// Delivery guarantee: Record only enqueues (it blocks when the queue is
+// full, it never drops); one writer goroutine commits what is queued in
+// batches, as soon as the previous batch is committed, so under light load
+// an event is durable within milliseconds and under heavy load within one
+// store transaction of queued events. Close (graceful shutdown) writes
+// everything queued before it returns. An abrupt crash (SIGKILL, power
+// loss) can lose the events still queued: at most the batch in flight.
+//
+// Imports: the store contract, internal/authn (the caller), internal/token
+// and internal/awserr; never the transport (internal/api imports this
+// package) nor a domain package.
+package audit

@@ -1,0 +1,264 @@
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/hatrack/hatrack/store"
+)
+
+// Lookup attribute keys (CloudTrail's LookupAttributeKey).
+const (
+	AttrEventID      = "EventId"
+	AttrEventName    = "EventName"
+	AttrReadOnly     = "ReadOnly"
+	AttrUsername     = "Username"
+	AttrResourceType = "ResourceType"
+	AttrResourceName = "ResourceName"
+	AttrEventSource  = "EventSource"
+	AttrAccessKeyID  = "AccessKeyId"
+)
+
+// ValidAttribute reports whether key is a lookup attribute key.
+func ValidAttribute(key string) bool {
+	switch key {
+	case AttrEventID, AttrEventName, AttrReadOnly, AttrUsername, AttrResourceType, AttrResourceName, AttrEventSource, AttrAccessKeyID:
+		return true
+	}
+	return false
+}
+
+// Query selects events of one account.
+type Query struct {
+	Account string
+	// Start and End bound the event time (inclusive); zero is unbounded.
+	Start, End time.Time
+	// Key and Value filter on one attribute (Key "" means none), as
+	// LookupEvents does; More adds further attributes, all of which must
+	// match (the command line's filters).
+	Key, Value string
+	More       []Attr
+	// Max is the page size (0: 50).
+	Max int
+	// Token continues a previous query with the same parameters.
+	Token string
+	// ScanLimit bounds the records examined per call (0: 10000); a query
+	// that reaches it returns what it found and a Token.
+	ScanLimit int
+}
+
+// Attr is one lookup attribute.
+type Attr struct{ Key, Value string }
+
+// attrs lists every attribute of the query.
+func (q *Query) attrs() []Attr {
+	out := q.More
+	if q.Key != "" {
+		out = append([]Attr{{q.Key, q.Value}}, q.More...)
+	}
+	return out
+}
+
+func (q *Query) match(e StoredEvent) bool {
+	for _, a := range q.attrs() {
+		if !matches(e, a.Key, a.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// StoredEvent is an event as stored.
+type StoredEvent struct {
+	EventID     string
+	EventName   string
+	EventSource string
+	Username    string
+	AccessKeyID string
+	ReadOnly    bool
+	Time        time.Time
+	Resources   []Resource
+	// Event is the CloudTrail record, as JSON.
+	Event json.RawMessage
+}
+
+// Page is one page of events, newest first.
+type Page struct {
+	Events    []StoredEvent
+	NextToken string
+}
+
+// ErrInvalidToken is returned for a token that is not one of ours or was
+// issued for a query with different parameters.
+var ErrInvalidToken = errors.New("audit: invalid next token")
+
+type cursor struct {
+	After string `json:"a"`
+	Hash  string `json:"h"`
+}
+
+func (q *Query) hash() string {
+	parts := []string{q.Account, q.Start.UTC().String(), q.End.UTC().String()}
+	for _, a := range q.attrs() {
+		parts = append(parts, a.Key, a.Value)
+	}
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(h[:8])
+}
+
+// Lookup runs a query against a store.
+func Lookup(ctx context.Context, st store.Store, q Query) (Page, error) {
+	if q.Max <= 0 {
+		q.Max = 50
+	}
+	if q.ScanLimit <= 0 {
+		q.ScanLimit = 10000
+	}
+	after := ""
+	if !q.End.IsZero() {
+		// End is inclusive at CloudTrail's precision (whole seconds): the
+		// events at or before the last instant of End's second have names
+		// that sort after that instant's time key alone.
+		last := q.End.Truncate(time.Second).Add(time.Second - time.Nanosecond)
+		after = timeKey(last)
+	}
+	if q.Token != "" {
+		b, err := base64.RawURLEncoding.DecodeString(q.Token)
+		var c cursor
+		if err != nil || json.Unmarshal(b, &c) != nil || c.Hash != q.hash() || c.After == "" {
+			return Page{}, ErrInvalidToken
+		}
+		after = c.After
+	}
+	var page Page
+	if id, ok := q.eventID(); ok {
+		if q.Token != "" {
+			return page, nil
+		}
+		err := st.View(ctx, func(r store.Reader) error {
+			rec, err := r.GetByID(ctx, Kind, id)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil || rec.Account != q.Account {
+				return err
+			}
+			e, err := decode(rec)
+			if err == nil && inRange(e.Time, q) && q.match(e) {
+				page.Events = append(page.Events, e)
+			}
+			return err
+		})
+		return page, err
+	}
+	scanned := 0
+	for {
+		var recs []store.Record
+		limit := min(500, q.ScanLimit-scanned)
+		err := st.View(ctx, func(r store.Reader) error {
+			var err error
+			recs, err = r.List(ctx, store.Filter{Kind: Kind, Account: q.Account, After: after, Limit: limit})
+			return err
+		})
+		if err != nil {
+			return Page{}, err
+		}
+		for _, rec := range recs {
+			scanned++
+			after = rec.Name
+			e, err := decode(rec)
+			if err != nil {
+				return Page{}, err
+			}
+			if !q.Start.IsZero() && e.Time.Before(q.Start.Truncate(time.Second)) {
+				return page, nil // older than Start: nothing further matches
+			}
+			if !inRange(e.Time, q) || !q.match(e) {
+				continue
+			}
+			page.Events = append(page.Events, e)
+			if len(page.Events) == q.Max {
+				page.NextToken = q.token(after)
+				return page, nil
+			}
+		}
+		if len(recs) < limit {
+			return page, nil
+		}
+		if scanned >= q.ScanLimit {
+			page.NextToken = q.token(after)
+			return page, nil
+		}
+	}
+}
+
+func (q *Query) eventID() (string, bool) {
+	for _, a := range q.attrs() {
+		if a.Key == AttrEventID {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+func (q *Query) token(after string) string {
+	b, _ := json.Marshal(cursor{After: after, Hash: q.hash()})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// inRange compares at CloudTrail's precision (whole seconds).
+func inRange(t time.Time, q Query) bool {
+	s := t.Truncate(time.Second)
+	if !q.Start.IsZero() && s.Before(q.Start.Truncate(time.Second)) {
+		return false
+	}
+	if !q.End.IsZero() && s.After(q.End.Truncate(time.Second)) {
+		return false
+	}
+	return true
+}
+
+func matches(e StoredEvent, key, value string) bool {
+	switch key {
+	case "":
+		return true
+	case AttrEventName:
+		return e.EventName == value
+	case AttrEventSource:
+		return e.EventSource == value
+	case AttrUsername:
+		return e.Username == value
+	case AttrAccessKeyID:
+		return e.AccessKeyID == value
+	case AttrReadOnly:
+		return strings.EqualFold(value, "true") == e.ReadOnly && (strings.EqualFold(value, "true") || strings.EqualFold(value, "false"))
+	case AttrEventID:
+		return e.EventID == value
+	case AttrResourceName, AttrResourceType:
+		for _, r := range e.Resources {
+			if key == AttrResourceName && r.ResourceName == value || key == AttrResourceType && r.ResourceType == value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func decode(rec store.Record) (StoredEvent, error) {
+	var s stored
+	if err := json.Unmarshal(rec.Data, &s); err != nil {
+		return StoredEvent{}, err
+	}
+	return StoredEvent{EventID: s.EventID, EventName: s.EventName, EventSource: s.EventSource, Username: s.Username,
+		AccessKeyID: s.AccessKeyID, ReadOnly: s.ReadOnly, Time: s.Time, Resources: s.Resources, Event: s.Event}, nil
+}
+
+// Lookup runs a query against the trail's store.
+func (t *Trail) Lookup(ctx context.Context, q Query) (Page, error) {
+	return Lookup(ctx, t.opt.Store, q)
+}
