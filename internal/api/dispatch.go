@@ -45,6 +45,8 @@ type Auditor interface {
 // Dispatcher is the one entry point of the query protocol.
 type Dispatcher struct {
 	Registry *Registry
+	// JSON holds the JSON 1.1 services (requests with X-Amz-Target).
+	JSON     *JSONRegistry
 	Resolver *authn.Resolver
 	Authz    Authorizer
 	CatchUp  CatchUp
@@ -62,42 +64,33 @@ func (d *Dispatcher) now() time.Time {
 	return time.Now()
 }
 
-// ServeHTTP handles a query-protocol request.
+// ServeHTTP handles a request: JSON 1.1 when it carries X-Amz-Target
+// (json.go), otherwise the query protocol.
 func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := ids.NewRequestID()
-	log := d.Log.With("request_id", reqID)
+	if r.Header.Get("X-Amz-Target") != "" {
+		d.serveJSON(w, r)
+		return
+	}
+	call := d.begin(w, r)
 	ctx := r.Context()
-	// SDKs correct their clock from the Date header on skew errors.
-	w.Header().Set("Date", d.now().UTC().Format(http.TimeFormat))
-
-	call := &Call{RequestID: reqID, Time: d.now(), Log: log, HTTP: r,
-		SourceIP: d.sourceIP(r), UserAgent: r.UserAgent()}
 	ns := nsIAM
 
 	fail := func(err error) {
-		e := toWire(ctx, log, serviceOf(call.Op), err)
+		e := toWire(ctx, call.Log, serviceOf(call.Op), err)
 		if call.Op != nil && call.Op.Service == "sts" {
 			ns = nsSTS
 		}
-		log.InfoContext(ctx, "request", "action", opName(call.Op), "status", e.Status, "code", e.Code, "source_ip", call.SourceIP)
-		if d.Audit != nil && call.Op != nil {
-			d.Audit.Record(ctx, call, nil, e)
-		}
-		writeError(w, r, ns, reqID, e)
+		d.record(ctx, call, nil, e)
+		writeError(w, r, ns, call.RequestID, e)
 	}
 
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		fail(awserr.New(http.StatusMethodNotAllowed, "InvalidAction", "Method %s is not allowed.", r.Method))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := d.readBody(w, r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			fail(awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body must be no larger than %d bytes.", MaxBodyBytes))
-			return
-		}
-		fail(awserr.New(http.StatusBadRequest, "MalformedQueryString", "The request body could not be read."))
+		fail(err)
 		return
 	}
 	params, err := query.Parse(r, body)
@@ -125,17 +118,53 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ns = nsSTS
 	}
 
+	result, err := d.run(ctx, call, body)
+	if err != nil {
+		fail(err)
+		return
+	}
+	d.record(ctx, call, result, nil)
+	writeResult(w, r, ns, op.Name, call.RequestID, result)
+}
+
+// The steps every protocol shares.
+
+// begin starts a request: its id, logger and Call; SDKs correct their
+// clock from the Date header on skew errors.
+func (d *Dispatcher) begin(w http.ResponseWriter, r *http.Request) *Call {
+	reqID := ids.NewRequestID()
+	w.Header().Set("Date", d.now().UTC().Format(http.TimeFormat))
+	return &Call{RequestID: reqID, Time: d.now(), Log: d.Log.With("request_id", reqID), HTTP: r,
+		SourceIP: d.sourceIP(r), UserAgent: r.UserAgent()}
+}
+
+// readBody reads the request body, bounded to MaxBodyBytes.
+func (d *Dispatcher) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body must be no larger than %d bytes.", MaxBodyBytes)
+		}
+		return nil, awserr.New(http.StatusBadRequest, "MalformedQueryString", "The request body could not be read.")
+	}
+	return body, nil
+}
+
+// run performs a decoded call (call.Op set): SigV4 authentication with
+// the op's signing name unless the op is unsigned, authorization unless
+// the op makes its own decision, the handler, and the caches' catch-up
+// after a mutation.
+func (d *Dispatcher) run(ctx context.Context, call *Call, body []byte) (any, error) {
+	op, r := call.Op, call.HTTP
 	if !op.Unsigned {
 		caller, region, err := d.authenticate(ctx, r, body, op.Service)
 		if err != nil {
-			fail(err)
-			return
+			return nil, err
 		}
 		call.Caller, call.Region = caller, region
-		log = log.With("caller", caller.ARN)
-		call.Log = log
+		call.Log = call.Log.With("caller", caller.ARN)
 	}
-
 	if !op.NoAuthz && d.Authz != nil {
 		res := "*"
 		if op.Resource != nil {
@@ -147,26 +176,32 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			areq.Extra = func(pc *policy.Context) { op.Context(call, pc) }
 		}
 		if err := d.Authz.Authorize(ctx, areq); err != nil {
-			fail(err)
-			return
+			return nil, err
 		}
 	}
-
 	result, err := op.Handle(ctx, call)
 	if err != nil {
-		fail(err)
-		return
+		return nil, err
 	}
 	if op.Mutates && d.CatchUp != nil {
 		if err := d.CatchUp.CatchUp(ctx); err != nil {
-			log.WarnContext(ctx, "cache catch-up failed", "err", err)
+			call.Log.WarnContext(ctx, "cache catch-up failed", "err", err)
 		}
 	}
-	log.InfoContext(ctx, "request", "action", op.Name, "status", http.StatusOK, "source_ip", call.SourceIP)
-	if d.Audit != nil {
-		d.Audit.Record(ctx, call, result, nil)
+	return result, nil
+}
+
+// record logs a request's outcome and hands it to the auditor (e is nil
+// on success).
+func (d *Dispatcher) record(ctx context.Context, call *Call, result any, e *awserr.Error) {
+	if e != nil {
+		call.Log.InfoContext(ctx, "request", "action", opName(call.Op), "status", e.Status, "code", e.Code, "source_ip", call.SourceIP)
+	} else {
+		call.Log.InfoContext(ctx, "request", "action", opName(call.Op), "status", http.StatusOK, "source_ip", call.SourceIP)
 	}
-	writeResult(w, r, ns, op.Name, reqID, result)
+	if d.Audit != nil && call.Op != nil {
+		d.Audit.Record(ctx, call, result, e)
+	}
 }
 
 // authenticate verifies the request's SigV4 signature and returns the

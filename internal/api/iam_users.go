@@ -6,6 +6,7 @@ import (
 	"github.com/hatrack/hatrack/internal/authn"
 	"github.com/hatrack/hatrack/internal/awserr"
 	"github.com/hatrack/hatrack/internal/iam"
+	"github.com/hatrack/hatrack/policy"
 )
 
 // IAM users and access keys on the wire.
@@ -99,6 +100,10 @@ func iamUserOps(svc *iam.Service) []*Op {
 	return []*Op{
 		{Service: "iam", Name: "CreateUser", Mutates: true,
 			Resource: func(c *Call) string { return userARN(c, c.str("UserName"), c.str("Path")) },
+			Context: func(c *Call, pc *policy.Context) {
+				requestTagContext(c, pc)
+				boundaryContext(c, pc)
+			},
 			Handle: func(ctx context.Context, c *Call) (any, error) {
 				tags, err := c.tags("Tags")
 				if err != nil {

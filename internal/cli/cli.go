@@ -22,10 +22,16 @@ func commands() []command {
 	return []command{
 		{"serve", "serve IAM, STS, Organizations, the console, health and metrics on one port", runServe},
 		{"policy", "validate policy documents and evaluate requests offline", runPolicy},
+		{"apply", "make a server match a setup file (plan first; --dry-run, --prune)", runApply},
+		{"export", "write a server's organization and IAM state as a setup file", runExport},
+		{"account", "create and list the organization's accounts, make root keys (on the store directly)", runAccount},
 		{"migrate", "apply schema migrations to the store (--data DIR or --store DSN) and print the version", runMigrate},
 		{"backup", "write an online, consistent copy of the embedded store (--data DIR --out FILE)", runBackup},
 		{"restore", "put a backup in place of the embedded store, server stopped (--data DIR --from FILE)", runRestore},
 		{"keyring", "show the keyring as HATRACK_KEYRING for several nodes, or rotate it", runKeyring},
+		{"audit", "print the audit trail (CloudTrail records) as JSON lines, with filters", runAudit},
+		{"credentials", "role credentials for programs: credential_process JSON, serve-imds, serve-ecs (also via Roles Anywhere)", runCredentials},
+		{"exec", "run a command with only a role session's credentials (--role-arn ARN -- COMMAND)", runExec},
 		{"version", "print the version", func(_ []string, out, _ io.Writer) int { fmt.Fprintln(out, "hatrack", Version); return 0 }},
 	}
 }

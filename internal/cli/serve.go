@@ -23,7 +23,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log-format", env("HATRACK_LOG_FORMAT", "json"), "log format: json or text (HATRACK_LOG_FORMAT)")
 	logLevel := fs.String("log-level", env("HATRACK_LOG_LEVEL", "info"), "log level (HATRACK_LOG_LEVEL)")
 	trustXFF := fs.Bool("trust-forwarded-for", env("HATRACK_TRUST_FORWARDED_FOR", "") == "true", "take client addresses from X-Forwarded-For (behind a proxy)")
+	ops := addOpsFlags(fs) // config.go: --config, --audit-*, --tls-*, --metrics
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if !settle(fs, ops, stderr) { // environment and config file; all problems at once
 		return 2
 	}
 	lvl, err := parseLevel(*logLevel)
@@ -58,6 +62,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		RootKeyID:     os.Getenv("HATRACK_ROOT_ACCESS_KEY_ID"),
 		RootSecretKey: os.Getenv("HATRACK_ROOT_SECRET_ACCESS_KEY"),
 		Log:           log, Out: stdout, TrustForwardedFor: *trustXFF,
+		AuditLog: ops.auditLog, AuditRetention: ops.auditRetention.d, NoMetrics: !ops.metrics,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "hatrack serve:", err)
@@ -69,7 +74,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hatrack serve:", err)
 		return 1
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "account", node.Account, "data", dataDir)
+	ln, scheme := ops.listen(ln, log)
+	log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "account", node.Account, "data", dataDir)
 	if err := node.Serve(ctx, ln); err != nil {
 		fmt.Fprintln(stderr, "hatrack serve:", err)
 		return 1

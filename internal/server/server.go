@@ -15,11 +15,19 @@ import (
 	"time"
 
 	"github.com/hatrack/hatrack/internal/api"
+	"github.com/hatrack/hatrack/internal/audit"
 	"github.com/hatrack/hatrack/internal/authn"
 	"github.com/hatrack/hatrack/internal/authz"
+	"github.com/hatrack/hatrack/internal/console"
+	"github.com/hatrack/hatrack/internal/federation/oidc"
+	"github.com/hatrack/hatrack/internal/federation/rolesanywhere"
 	"github.com/hatrack/hatrack/internal/iam"
 	"github.com/hatrack/hatrack/internal/keyring"
+	"github.com/hatrack/hatrack/internal/metrics"
+	"github.com/hatrack/hatrack/internal/orgs"
 	"github.com/hatrack/hatrack/internal/sigv4"
+	"github.com/hatrack/hatrack/internal/sts"
+	"github.com/hatrack/hatrack/policy"
 	"github.com/hatrack/hatrack/store"
 	"github.com/hatrack/hatrack/store/postgres"
 	"github.com/hatrack/hatrack/store/sqlite"
@@ -50,6 +58,18 @@ type Config struct {
 	Now func() time.Time
 	// TrustForwardedFor takes client addresses from X-Forwarded-For.
 	TrustForwardedFor bool
+	// OIDCAllowHTTPLoopback lets AssumeRoleWithWebIdentity fetch keys of
+	// http:// issuers on loopback addresses (tests, local development);
+	// also enabled by HATRACK_OIDC_ALLOW_HTTP_LOOPBACK=1. Otherwise https only.
+	OIDCAllowHTTPLoopback bool
+
+	// AuditLog, when set, also writes every audit event as a JSON line to
+	// this file (appended, mode 0600), or to Out when it is "-".
+	AuditLog string
+	// AuditRetention is how long audit events are kept (0: forever).
+	AuditRetention time.Duration
+	// NoMetrics turns GET /metrics off.
+	NoMetrics bool
 }
 
 // Node is a running Hatrack node.
@@ -59,9 +79,13 @@ type Node struct {
 	store    store.Store
 	keys     *keyring.Keyring
 	IAM      *iam.Service
+	Orgs     *orgs.Service
 	resolver *authn.Resolver
 	authz    *authz.Authorizer
+	STS      *sts.Service
 	follow   *follower
+	trail    *audit.Trail
+	auditLog *os.File
 	handler  http.Handler
 	ready    atomic.Bool
 	// Deployment identifies this deployment (shared by all its nodes).
@@ -86,6 +110,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	st = metrics.InstrumentStore(st)
 	n.store = st
 	keys, err := openKeyring(cfg)
 	if err != nil {
@@ -104,11 +129,66 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	n.authz = authz.New(n.IAM)
+	n.Orgs = orgs.New(st, n.IAM, cfg.Now)
+	if _, err := n.Orgs.EnsureOrganization(ctx, n.Account); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("organization: %w", err)
+	}
+	n.authz = authz.New(policySource{n.IAM, n.Orgs})
 	n.follow.subscribe(n.resolver.Invalidate, n.resolver.Flush)
-	n.follow.subscribe(n.authz.Invalidate, n.authz.Flush)
+	n.follow.subscribe(skipAuditEvents(n.authz.Invalidate), n.authz.Flush)
+	n.STS = sts.New(sts.Config{IAM: n.IAM, Authz: n.authz, Keyring: keys, Deployment: n.Deployment, Now: cfg.Now})
+	n.follow.subscribe(n.STS.Invalidate, n.STS.Flush)
+	if err := n.openTrail(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	n.handler = n.routes()
 	return n, nil
+}
+
+// openTrail starts the audit trail and opens its JSON-lines copy.
+func (n *Node) openTrail() error {
+	var export io.Writer
+	switch n.cfg.AuditLog {
+	case "":
+	case "-":
+		export = n.cfg.Out
+	default:
+		f, err := os.OpenFile(n.cfg.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("--audit-log: %w", err)
+		}
+		n.auditLog, export = f, f
+	}
+	n.trail = audit.New(audit.Options{Store: n.store, Export: export, Retention: n.cfg.AuditRetention, Log: n.log, Now: n.cfg.Now})
+	n.trail.OnWrite = metrics.AuditWritten
+	return nil
+}
+
+// skipAuditEvents hides the trail's own writes from a cache: events are
+// never cached, and a batch of them must not drop an account's compiled
+// policies.
+func skipAuditEvents(fn func(store.Change)) func(store.Change) {
+	return func(c store.Change) {
+		if c.Kind != audit.Kind {
+			fn(c)
+		}
+	}
+}
+
+// closeTrail writes every queued audit event (once).
+func (n *Node) closeTrail(ctx context.Context) {
+	if n.trail == nil {
+		return
+	}
+	if err := n.trail.Close(ctx); err != nil {
+		n.log.Error("audit: events still queued at shutdown", "err", err)
+	}
+	if n.auditLog != nil {
+		n.auditLog.Close()
+		n.auditLog = nil
+	}
 }
 
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
@@ -162,7 +242,12 @@ func (n *Node) Handler() http.Handler { return n.handler }
 func (n *Node) Store() store.Store { return n.store }
 
 // Close releases the node.
-func (n *Node) Close() error { return n.store.Close() }
+func (n *Node) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n.closeTrail(ctx)
+	return n.store.Close()
+}
 
 // Serve serves on ln until ctx ends, then shuts down gracefully.
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
@@ -170,6 +255,7 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	go n.follow.Run(bg, func(err error) { n.log.Warn("change log", "err", err) })
 	go n.flushLoop(bg)
+	go n.trail.RunRetention(bg, time.Hour)
 
 	srv := &http.Server{
 		Handler:           n.handler,
@@ -195,6 +281,10 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
 	if ferr := n.resolver.FlushUses(shutCtx); ferr != nil {
 		n.log.Warn("flushing key use", "err", ferr)
 	}
+	// Every answered request's audit event is stored before Serve returns.
+	trailCtx, trailDone := context.WithTimeout(context.Background(), 10*time.Second)
+	defer trailDone()
+	n.closeTrail(trailCtx)
 	return err
 }
 
@@ -215,12 +305,20 @@ func (n *Node) flushLoop(ctx context.Context) {
 
 func (n *Node) routes() http.Handler {
 	reg := &api.Registry{}
-	api.RegisterAll(reg, api.Services{IAM: n.IAM})
+	services := api.Services{IAM: n.IAM, STS: n.STS, Orgs: n.Orgs, Audit: n.trail}
+	fed := &api.Federation{IAM: n.IAM, STS: n.STS, Trust: n.authz, Now: n.cfg.Now,
+		Keys: &oidc.KeySource{AllowHTTPLoopback: n.cfg.OIDCAllowHTTPLoopback || os.Getenv("HATRACK_OIDC_ALLOW_HTTP_LOOPBACK") == "1", Now: n.cfg.Now}}
+	services.Federation = fed
+	api.RegisterAll(reg, services)
+	jreg := &api.JSONRegistry{}
+	api.RegisterJSON(jreg, services)
 	d := &api.Dispatcher{
 		Registry: reg,
+		JSON:     jreg,
 		Resolver: n.resolver,
-		Authz:    n.authz,
+		Authz:    metrics.Authorizer{Next: n.authz},
 		CatchUp:  n.follow,
+		Audit:    &api.AuditHooks{Trail: n.trail, Observe: metrics.ObserveRequest},
 		Log:      n.log,
 		Now:      n.cfg.Now,
 		KeyCache: sigv4.NewKeyCache(4096),
@@ -250,6 +348,41 @@ func (n *Node) routes() http.Handler {
 		}
 		w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", d)
-	return mux
+	mux.Handle("/console/", console.New(console.Config{API: mux, Keys: n.keys, Deployment: n.Deployment,
+		SignIn: n.consoleSignIn, Now: n.cfg.Now, Log: n.log}))
+	mux.Handle("/", console.RedirectBrowsers(d))
+	// IAM Roles Anywhere (REST-JSON): control plane and CreateSession.
+	rah := &api.RolesAnywhere{D: d, Svc: &rolesanywhere.Service{Store: n.store, Now: n.cfg.Now}, Fed: fed}
+	for _, p := range []string{"/sessions", "/trustanchors", "/trustanchor/", "/profiles", "/profile/"} {
+		mux.Handle(p, rah)
+	}
+	if !n.cfg.NoMetrics {
+		mux.Handle("GET /metrics", metrics.Handler())
+	}
+	return metrics.Middleware(mux)
+}
+
+// policySource is the authorizer's policy source: users, roles and
+// managed policies from IAM, service control policies from Organizations.
+type policySource struct {
+	*iam.Service
+	orgs *orgs.Service
+}
+
+func (p policySource) SCPs(ctx context.Context, account string) ([][]*policy.Policy, error) {
+	return p.orgs.SCPs(ctx, account)
+}
+
+// consoleSignIn checks an IAM user's console password for the console
+// (account by its 12-digit id); every failure is the same error.
+func (n *Node) consoleSignIn(ctx context.Context, account, user, password string) (console.Principal, error) {
+	errSignIn := errors.New("console sign-in failed")
+	if ok, err := n.IAM.CheckPassword(ctx, account, user, password); err != nil || !ok {
+		return console.Principal{}, errSignIn
+	}
+	u, err := n.IAM.GetUser(ctx, account, user)
+	if err != nil {
+		return console.Principal{}, errSignIn
+	}
+	return console.Principal{Account: u.Account, ARN: u.ARN(), ID: u.ID}, nil
 }

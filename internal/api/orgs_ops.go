@@ -1,0 +1,638 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/hatrack/hatrack/internal/awserr"
+	"github.com/hatrack/hatrack/internal/orgs"
+)
+
+// Organizations on the wire (AWS JSON 1.1, X-Amz-Target
+// AWSOrganizationsV20161128.<Op>, signing name "organizations").
+
+var orgsService = JSONService{
+	TargetPrefix:       "AWSOrganizationsV20161128",
+	SigningName:        "organizations",
+	AccessDeniedStatus: http.StatusBadRequest,
+	InternalError: awserr.New(http.StatusInternalServerError, "ServiceException",
+		"AWS Organizations can't complete your request because of an internal service error. Try again later."),
+}
+
+type orgsHandler func(ctx context.Context, c *Call, s *orgs.Service) (any, error)
+
+func orgsOps(s *orgs.Service) []*Op {
+	def := func(name string, mutates bool, h orgsHandler) *Op {
+		return &Op{Service: orgsService.SigningName, Name: name, Mutates: mutates,
+			Handle: func(ctx context.Context, c *Call) (any, error) { return h(ctx, c, s) }}
+	}
+	return []*Op{
+		def("DescribeOrganization", false, orgsDescribeOrganization),
+		def("ListRoots", false, orgsListRoots),
+		def("EnablePolicyType", true, orgsEnablePolicyType),
+		def("DisablePolicyType", true, orgsDisablePolicyType),
+		def("CreateAccount", true, orgsCreateAccount),
+		def("DescribeCreateAccountStatus", false, orgsDescribeCreateAccountStatus),
+		def("ListCreateAccountStatus", false, orgsListCreateAccountStatus),
+		def("ListAccounts", false, orgsListAccounts),
+		def("ListAccountsForParent", false, orgsListAccountsForParent),
+		def("DescribeAccount", false, orgsDescribeAccount),
+		def("MoveAccount", true, orgsMoveAccount),
+		def("CreateOrganizationalUnit", true, orgsCreateOU),
+		def("DescribeOrganizationalUnit", false, orgsDescribeOU),
+		def("UpdateOrganizationalUnit", true, orgsUpdateOU),
+		def("DeleteOrganizationalUnit", true, orgsDeleteOU),
+		def("ListOrganizationalUnitsForParent", false, orgsListOUsForParent),
+		def("ListChildren", false, orgsListChildren),
+		def("ListParents", false, orgsListParents),
+		def("CreatePolicy", true, orgsCreatePolicy),
+		def("DescribePolicy", false, orgsDescribePolicy),
+		def("UpdatePolicy", true, orgsUpdatePolicy),
+		def("DeletePolicy", true, orgsDeletePolicy),
+		def("AttachPolicy", true, orgsAttachPolicy),
+		def("DetachPolicy", true, orgsDetachPolicy),
+		def("ListPolicies", false, orgsListPolicies),
+		def("ListPoliciesForTarget", false, orgsListPoliciesForTarget),
+		def("ListTargetsForPolicy", false, orgsListTargetsForPolicy),
+	}
+}
+
+// Shapes of the Organizations API.
+
+type jsonPolicyTypeSummary struct {
+	Type   string
+	Status string
+}
+
+type jsonOrganization struct {
+	Id                   string
+	Arn                  string
+	FeatureSet           string
+	MasterAccountArn     string
+	MasterAccountId      string
+	MasterAccountEmail   string
+	AvailablePolicyTypes []jsonPolicyTypeSummary
+}
+
+type jsonRoot struct {
+	Id          string
+	Arn         string
+	Name        string
+	PolicyTypes []jsonPolicyTypeSummary
+}
+
+type jsonAccount struct {
+	Id              string
+	Arn             string
+	Email           string
+	Name            string
+	Status          string
+	State           string
+	JoinedMethod    string
+	JoinedTimestamp *EpochTime
+}
+
+type jsonOU struct {
+	Id   string
+	Arn  string
+	Name string
+}
+
+type jsonPolicySummary struct {
+	Id          string
+	Arn         string
+	Name        string
+	Description string
+	Type        string
+	AwsManaged  bool
+}
+
+type jsonPolicy struct {
+	PolicySummary jsonPolicySummary
+	Content       string
+}
+
+type jsonTarget struct {
+	TargetId string
+	Arn      string
+	Name     string
+	Type     string
+}
+
+type jsonCreateStatus struct {
+	Id                 string
+	AccountName        string
+	State              string
+	RequestedTimestamp *EpochTime
+	CompletedTimestamp *EpochTime `json:",omitempty"`
+	AccountId          string     `json:",omitempty"`
+	FailureReason      string     `json:",omitempty"`
+}
+
+type jsonChild struct {
+	Id   string
+	Type string
+}
+
+func toJSONOrganization(o *orgs.Organization) jsonOrganization {
+	out := jsonOrganization{Id: o.ID, Arn: o.ARN(), FeatureSet: o.FeatureSet,
+		MasterAccountArn: "arn:aws:organizations::" + o.ManagementAccount + ":account/" + o.ID + "/" + o.ManagementAccount,
+		MasterAccountId:  o.ManagementAccount, MasterAccountEmail: o.ManagementEmail,
+		AvailablePolicyTypes: []jsonPolicyTypeSummary{}}
+	if o.SCPEnabled() {
+		out.AvailablePolicyTypes = append(out.AvailablePolicyTypes, jsonPolicyTypeSummary{Type: orgs.TypeSCP, Status: "ENABLED"})
+	}
+	return out
+}
+
+func toJSONRoot(o *orgs.Organization) jsonRoot {
+	r := jsonRoot{Id: o.RootID, Arn: o.RootARN(), Name: "Root", PolicyTypes: []jsonPolicyTypeSummary{}}
+	for _, t := range o.EnabledTypes {
+		r.PolicyTypes = append(r.PolicyTypes, jsonPolicyTypeSummary{Type: t, Status: "ENABLED"})
+	}
+	return r
+}
+
+func toJSONAccount(a *orgs.Account) jsonAccount {
+	return jsonAccount{Id: a.ID, Arn: a.ARN, Email: a.Email, Name: a.Name, Status: a.State, State: a.State,
+		JoinedMethod: a.JoinedMethod, JoinedTimestamp: Epoch(a.Joined)}
+}
+
+func toJSONOU(o *orgs.Organization, ou *orgs.OU) jsonOU {
+	return jsonOU{Id: ou.ID, Arn: o.OUARN(ou.ID), Name: ou.Name}
+}
+
+func toJSONPolicySummary(p *orgs.Policy) jsonPolicySummary {
+	return jsonPolicySummary{Id: p.ID, Arn: p.ARN, Name: p.Name, Description: p.Description, Type: p.Type, AwsManaged: p.AWSManaged}
+}
+
+func toJSONCreateStatus(s *orgs.CreateStatus) jsonCreateStatus {
+	return jsonCreateStatus{Id: s.ID, AccountName: s.AccountName, State: s.State,
+		RequestedTimestamp: Epoch(s.Requested), CompletedTimestamp: Epoch(s.Completed),
+		AccountId: s.AccountID, FailureReason: s.FailureReason}
+}
+
+// pageInput is the NextToken/MaxResults pair of list operations.
+type pageInput struct {
+	NextToken  *string
+	MaxResults *int
+}
+
+// orgsPage pages items (sorted by key) the way Organizations does:
+// MaxResults 1..20, default 20.
+func orgsPage[T any](in pageInput, items []T, key func(T) string) ([]T, *string, error) {
+	max := 20
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 {
+			return nil, nil, orgs.ErrMaxResults(false)
+		}
+		if *in.MaxResults > 20 {
+			return nil, nil, orgs.ErrMaxResults(true)
+		}
+		max = *in.MaxResults
+	}
+	tok := ""
+	if in.NextToken != nil {
+		tok = *in.NextToken
+	}
+	page, next, ok := paginate(items, tok, max, key)
+	if !ok {
+		return nil, nil, orgs.ErrInvalidNextToken()
+	}
+	if next == "" {
+		return page, nil, nil
+	}
+	return page, &next, nil
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func orgsDescribeOrganization(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	o, err := s.DescribeOrganization(ctx, c.Account())
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Organization jsonOrganization }{toJSONOrganization(o)}, nil
+}
+
+func orgsListRoots(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in pageInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	o, err := s.Roots(ctx, c.Account())
+	if err != nil {
+		return nil, err
+	}
+	roots, next, err := orgsPage(in, []jsonRoot{toJSONRoot(o)}, func(r jsonRoot) string { return r.Id })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Roots     []jsonRoot
+		NextToken *string `json:",omitempty"`
+	}{roots, next}, nil
+}
+
+type policyTypeInput struct {
+	RootId     string
+	PolicyType string
+}
+
+func orgsEnablePolicyType(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in policyTypeInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	o, err := s.EnablePolicyType(ctx, c.Account(), in.RootId, in.PolicyType)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Root jsonRoot }{toJSONRoot(o)}, nil
+}
+
+func orgsDisablePolicyType(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in policyTypeInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	o, err := s.DisablePolicyType(ctx, c.Account(), in.RootId, in.PolicyType)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Root jsonRoot }{toJSONRoot(o)}, nil
+}
+
+func orgsCreateAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		AccountName            string
+		Email                  string
+		RoleName               string
+		IamUserAccessToBilling string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	switch in.IamUserAccessToBilling {
+	case "", "ALLOW", "DENY":
+	default:
+		return nil, orgs.ErrInvalidEnum()
+	}
+	st, err := s.CreateAccount(ctx, c.Account(), orgs.CreateAccountInput{AccountName: in.AccountName, Email: in.Email, RoleName: in.RoleName})
+	if err != nil {
+		return nil, err
+	}
+	return struct{ CreateAccountStatus jsonCreateStatus }{toJSONCreateStatus(st)}, nil
+}
+
+func orgsDescribeCreateAccountStatus(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ CreateAccountRequestId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	st, err := s.DescribeCreateAccountStatus(ctx, c.Account(), in.CreateAccountRequestId)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ CreateAccountStatus jsonCreateStatus }{toJSONCreateStatus(st)}, nil
+}
+
+func orgsListCreateAccountStatus(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		States []string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	sts, err := s.ListCreateAccountStatus(ctx, c.Account(), in.States)
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := orgsPage(in.pageInput, mapSlice(sts, toJSONCreateStatus), func(j jsonCreateStatus) string { return j.Id })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		CreateAccountStatuses []jsonCreateStatus
+		NextToken             *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+func accountsAnswer(in pageInput, accts []*orgs.Account) (any, error) {
+	page, next, err := orgsPage(in, mapSlice(accts, toJSONAccount), func(a jsonAccount) string { return a.Id })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Accounts  []jsonAccount
+		NextToken *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+func orgsListAccounts(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in pageInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	accts, err := s.ListAccounts(ctx, c.Account())
+	if err != nil {
+		return nil, err
+	}
+	return accountsAnswer(in, accts)
+}
+
+func orgsListAccountsForParent(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		ParentId string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	accts, err := s.ListAccountsForParent(ctx, c.Account(), in.ParentId)
+	if err != nil {
+		return nil, err
+	}
+	return accountsAnswer(in.pageInput, accts)
+}
+
+func orgsDescribeAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ AccountId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	a, err := s.DescribeAccount(ctx, c.Account(), in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Account jsonAccount }{toJSONAccount(a)}, nil
+}
+
+func orgsMoveAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ AccountId, SourceParentId, DestinationParentId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.MoveAccount(ctx, c.Account(), in.AccountId, in.SourceParentId, in.DestinationParentId)
+}
+
+// ouAnswer needs the organization for the OU's ARN.
+func ouAnswer(ctx context.Context, c *Call, s *orgs.Service, ou *orgs.OU) (any, error) {
+	o, err := s.DescribeOrganization(ctx, c.Account())
+	if err != nil {
+		return nil, err
+	}
+	return struct{ OrganizationalUnit jsonOU }{toJSONOU(o, ou)}, nil
+}
+
+func orgsCreateOU(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ ParentId, Name string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ou, err := s.CreateOrganizationalUnit(ctx, c.Account(), in.ParentId, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	return ouAnswer(ctx, c, s, ou)
+}
+
+func orgsDescribeOU(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ OrganizationalUnitId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ou, err := s.DescribeOrganizationalUnit(ctx, c.Account(), in.OrganizationalUnitId)
+	if err != nil {
+		return nil, err
+	}
+	return ouAnswer(ctx, c, s, ou)
+}
+
+func orgsUpdateOU(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ OrganizationalUnitId, Name string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ou, err := s.UpdateOrganizationalUnit(ctx, c.Account(), in.OrganizationalUnitId, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	return ouAnswer(ctx, c, s, ou)
+}
+
+func orgsDeleteOU(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ OrganizationalUnitId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.DeleteOrganizationalUnit(ctx, c.Account(), in.OrganizationalUnitId)
+}
+
+func orgsListOUsForParent(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		ParentId string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ous, err := s.ListOrganizationalUnitsForParent(ctx, c.Account(), in.ParentId)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.DescribeOrganization(ctx, c.Account())
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := orgsPage(in.pageInput, mapSlice(ous, func(ou *orgs.OU) jsonOU { return toJSONOU(o, ou) }), func(j jsonOU) string { return j.Id })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		OrganizationalUnits []jsonOU
+		NextToken           *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+func childrenAnswer(in pageInput, name string, cs []orgs.Child) (any, error) {
+	page, next, err := orgsPage(in, mapSlice(cs, func(ch orgs.Child) jsonChild { return jsonChild{Id: ch.ID, Type: ch.Type} }), func(j jsonChild) string { return j.Id })
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{name: page}
+	if next != nil {
+		out["NextToken"] = *next
+	}
+	return out, nil
+}
+
+func orgsListChildren(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		ParentId, ChildType string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	cs, err := s.ListChildren(ctx, c.Account(), in.ParentId, in.ChildType)
+	if err != nil {
+		return nil, err
+	}
+	return childrenAnswer(in.pageInput, "Children", cs)
+}
+
+func orgsListParents(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		ChildId string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ps, err := s.ListParents(ctx, c.Account(), in.ChildId)
+	if err != nil {
+		return nil, err
+	}
+	return childrenAnswer(in.pageInput, "Parents", ps)
+}
+
+func policyAnswer(p *orgs.Policy) any {
+	return struct{ Policy jsonPolicy }{jsonPolicy{PolicySummary: toJSONPolicySummary(p), Content: p.Content}}
+}
+
+func orgsCreatePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ Name, Description, Type, Content string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	p, err := s.CreatePolicy(ctx, c.Account(), orgs.CreatePolicyInput{Name: in.Name, Description: in.Description, Type: in.Type, Content: in.Content})
+	if err != nil {
+		return nil, err
+	}
+	return policyAnswer(p), nil
+}
+
+func orgsDescribePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ PolicyId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	p, err := s.DescribePolicy(ctx, c.Account(), in.PolicyId)
+	if err != nil {
+		return nil, err
+	}
+	return policyAnswer(p), nil
+}
+
+func orgsUpdatePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		PolicyId                   string
+		Name, Description, Content *string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	p, err := s.UpdatePolicy(ctx, c.Account(), orgs.UpdatePolicyInput{ID: in.PolicyId, Name: in.Name, Description: in.Description, Content: in.Content})
+	if err != nil {
+		return nil, err
+	}
+	return policyAnswer(p), nil
+}
+
+func orgsDeletePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ PolicyId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.DeletePolicy(ctx, c.Account(), in.PolicyId)
+}
+
+func orgsAttachPolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ PolicyId, TargetId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.AttachPolicy(ctx, c.Account(), in.PolicyId, in.TargetId)
+}
+
+func orgsDetachPolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ PolicyId, TargetId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.DetachPolicy(ctx, c.Account(), in.PolicyId, in.TargetId)
+}
+
+func policiesAnswer(in pageInput, ps []*orgs.Policy) (any, error) {
+	page, next, err := orgsPage(in, mapSlice(ps, toJSONPolicySummary), func(j jsonPolicySummary) string { return j.Id })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Policies  []jsonPolicySummary
+		NextToken *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+func orgsListPolicies(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		Filter string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ps, err := s.ListPolicies(ctx, c.Account(), in.Filter)
+	if err != nil {
+		return nil, err
+	}
+	return policiesAnswer(in.pageInput, sortPolicies(ps))
+}
+
+func orgsListPoliciesForTarget(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		TargetId, Filter string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ps, err := s.ListPoliciesForTarget(ctx, c.Account(), in.TargetId, in.Filter)
+	if err != nil {
+		return nil, err
+	}
+	return policiesAnswer(in.pageInput, sortPolicies(ps))
+}
+
+func orgsListTargetsForPolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		PolicyId string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	ts, err := s.ListTargetsForPolicy(ctx, c.Account(), in.PolicyId)
+	if err != nil {
+		return nil, err
+	}
+	sortTargets(ts)
+	page, next, err := orgsPage(in.pageInput, mapSlice(ts, func(t *orgs.Target) jsonTarget {
+		return jsonTarget{TargetId: t.ID, Arn: t.ARN, Name: t.Name, Type: t.Type}
+	}), func(j jsonTarget) string { return j.TargetId })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Targets   []jsonTarget
+		NextToken *string `json:",omitempty"`
+	}{page, next}, nil
+}

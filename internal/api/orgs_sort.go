@@ -1,0 +1,18 @@
+package api
+
+import (
+	"sort"
+
+	"github.com/hatrack/hatrack/internal/orgs"
+)
+
+// Pages are keyed by id, so lists are sorted by id before paging.
+
+func sortPolicies(ps []*orgs.Policy) []*orgs.Policy {
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	return ps
+}
+
+func sortTargets(ts []*orgs.Target) {
+	sort.Slice(ts, func(i, j int) bool { return ts[i].ID < ts[j].ID })
+}

@@ -1,0 +1,553 @@
+package api
+
+import (
+	"context"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hatrack/hatrack/internal/authz"
+	"github.com/hatrack/hatrack/internal/awserr"
+	ra "github.com/hatrack/hatrack/internal/federation/rolesanywhere"
+	"github.com/hatrack/hatrack/internal/sts"
+	"github.com/hatrack/hatrack/internal/token"
+	"github.com/hatrack/hatrack/policy"
+)
+
+// RolesAnywhere serves IAM Roles Anywhere's REST-JSON protocol: the control
+// plane (trust anchors, profiles; SigV4 with signing name rolesanywhere,
+// authorized as rolesanywhere:<Operation>) and CreateSession (the X.509
+// signing scheme). Mount it on POST /sessions, /trustanchors,
+// /trustanchor/, /profiles and /profile/.
+type RolesAnywhere struct {
+	D   *Dispatcher
+	Svc *ra.Service
+	Fed *Federation
+}
+
+// raServicePrincipal is the principal Roles Anywhere assumes roles as.
+const raServicePrincipal = "rolesanywhere.amazonaws.com"
+
+type raRoute struct {
+	name    string
+	mutates bool
+	// resource names the ARN acted on ("" = "*").
+	handle func(ctx context.Context, c *Call, id string, body []byte) (int, any, error)
+}
+
+func (h *RolesAnywhere) route(r *http.Request) (*raRoute, string) {
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	seg := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	m := r.Method
+	switch {
+	case len(seg) == 1 && seg[0] == "sessions" && m == http.MethodPost:
+		return &raRoute{name: "CreateSession", handle: h.createSession}, ""
+	case len(seg) == 1 && seg[0] == "trustanchors" && m == http.MethodPost:
+		return &raRoute{name: "CreateTrustAnchor", mutates: true, handle: h.createTrustAnchor}, ""
+	case len(seg) == 1 && seg[0] == "trustanchors" && m == http.MethodGet:
+		return &raRoute{name: "ListTrustAnchors", handle: h.listTrustAnchors}, ""
+	case len(seg) == 2 && seg[0] == "trustanchor" && m == http.MethodGet:
+		return &raRoute{name: "GetTrustAnchor", handle: h.getTrustAnchor}, seg[1]
+	case len(seg) == 2 && seg[0] == "trustanchor" && m == http.MethodDelete:
+		return &raRoute{name: "DeleteTrustAnchor", mutates: true, handle: h.deleteTrustAnchor}, seg[1]
+	case len(seg) == 2 && seg[0] == "trustanchor" && m == http.MethodPatch:
+		return &raRoute{name: "UpdateTrustAnchor", mutates: true, handle: h.updateTrustAnchor}, seg[1]
+	case len(seg) == 3 && seg[0] == "trustanchor" && seg[2] == "enable" && m == http.MethodPost:
+		return &raRoute{name: "EnableTrustAnchor", mutates: true, handle: h.enableTrustAnchor(true)}, seg[1]
+	case len(seg) == 3 && seg[0] == "trustanchor" && seg[2] == "disable" && m == http.MethodPost:
+		return &raRoute{name: "DisableTrustAnchor", mutates: true, handle: h.enableTrustAnchor(false)}, seg[1]
+	case len(seg) == 1 && seg[0] == "profiles" && m == http.MethodPost:
+		return &raRoute{name: "CreateProfile", mutates: true, handle: h.createProfile}, ""
+	case len(seg) == 1 && seg[0] == "profiles" && m == http.MethodGet:
+		return &raRoute{name: "ListProfiles", handle: h.listProfiles}, ""
+	case len(seg) == 2 && seg[0] == "profile" && m == http.MethodGet:
+		return &raRoute{name: "GetProfile", handle: h.getProfile}, seg[1]
+	case len(seg) == 2 && seg[0] == "profile" && m == http.MethodDelete:
+		return &raRoute{name: "DeleteProfile", mutates: true, handle: h.deleteProfile}, seg[1]
+	case len(seg) == 2 && seg[0] == "profile" && m == http.MethodPatch:
+		return &raRoute{name: "UpdateProfile", mutates: true, handle: h.updateProfile}, seg[1]
+	case len(seg) == 3 && seg[0] == "profile" && seg[2] == "enable" && m == http.MethodPost:
+		return &raRoute{name: "EnableProfile", mutates: true, handle: h.enableProfile(true)}, seg[1]
+	case len(seg) == 3 && seg[0] == "profile" && seg[2] == "disable" && m == http.MethodPost:
+		return &raRoute{name: "DisableProfile", mutates: true, handle: h.enableProfile(false)}, seg[1]
+	}
+	return nil, ""
+}
+
+// ServeHTTP decodes a Roles Anywhere request and runs it through the
+// dispatcher's shared steps.
+func (h *RolesAnywhere) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d := h.D
+	call := d.begin(w, r)
+	ctx := r.Context()
+	rt, id := h.route(r)
+	if rt == nil {
+		writeRAError(w, call.RequestID, &awserr.Error{Code: "UnknownOperationException", Message: "Unknown operation", Status: http.StatusNotFound})
+		return
+	}
+	body, err := d.readBody(w, r)
+	if err != nil {
+		e, _ := awserr.As(err)
+		writeRAError(w, call.RequestID, e)
+		return
+	}
+	status := http.StatusOK
+	var out any
+	call.Op = &Op{Service: ra.SigningName, Name: rt.name, Mutates: rt.mutates,
+		Unsigned: rt.name == "CreateSession", NoAuthz: rt.name == "CreateSession",
+		Resource: func(c *Call) string { return h.resourceARN(c, rt.name, id) },
+		Handle: func(ctx context.Context, c *Call) (any, error) {
+			var err error
+			status, out, err = rt.handle(ctx, c, id, body)
+			return out, err
+		}}
+	_, err = d.run(ctx, call, body)
+	if err != nil {
+		e := raWire(ctx, call, err)
+		d.record(ctx, call, nil, e)
+		writeRAError(w, call.RequestID, e)
+		return
+	}
+	d.record(ctx, call, out, nil)
+	b, _ := json.Marshal(out)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-RequestId", call.RequestID)
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (h *RolesAnywhere) resourceARN(c *Call, op, id string) string {
+	if id == "" || c.Caller == nil {
+		return "*"
+	}
+	kind := "profile"
+	if strings.Contains(op, "TrustAnchor") {
+		kind = "trust-anchor"
+	}
+	region := c.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	return "arn:aws:rolesanywhere:" + region + ":" + c.Caller.Account + ":" + kind + "/" + id
+}
+
+// raWire maps errors to the REST-JSON vocabulary.
+func raWire(ctx context.Context, c *Call, err error) *awserr.Error {
+	var ae *ra.APIError
+	if errors.As(err, &ae) {
+		return &awserr.Error{Code: ae.Type, Message: ae.Msg, Status: ae.Status}
+	}
+	var xe *ra.Error
+	if errors.As(err, &xe) {
+		return &awserr.Error{Code: "AccessDeniedException", Message: xe.Msg, Status: http.StatusForbidden}
+	}
+	e := toWire(ctx, c.Log, "rolesanywhere", err)
+	switch e.Code {
+	case "AccessDenied":
+		e = &awserr.Error{Code: "AccessDeniedException", Message: e.Message, Status: http.StatusForbidden}
+	case "InvalidClientTokenId":
+		e = &awserr.Error{Code: "UnrecognizedClientException", Message: e.Message, Status: http.StatusForbidden}
+	case "SignatureDoesNotMatch":
+		e = &awserr.Error{Code: "InvalidSignatureException", Message: e.Message, Status: http.StatusForbidden}
+	case "ValidationError", "InvalidInput", "MalformedPolicyDocument":
+		e = &awserr.Error{Code: "ValidationException", Message: e.Message, Status: http.StatusBadRequest}
+	}
+	return e
+}
+
+func writeRAError(w http.ResponseWriter, reqID string, e *awserr.Error) {
+	if e == nil {
+		e = awserr.InternalFailure()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-RequestId", reqID)
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(e.Status)
+	b, _ := json.Marshal(map[string]string{"message": e.Message})
+	w.Write(b)
+}
+
+func decodeBody(body []byte, v any) error {
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &ra.APIError{Status: http.StatusBadRequest, Type: "ValidationException", Msg: "The request body is not valid JSON"}
+	}
+	return nil
+}
+
+func raRegion(c *Call) string {
+	if c.Region == "" {
+		return "us-east-1"
+	}
+	return c.Region
+}
+
+// Control plane.
+
+func (h *RolesAnywhere) createTrustAnchor(ctx context.Context, c *Call, _ string, body []byte) (int, any, error) {
+	var in struct {
+		Name    string    `json:"name"`
+		Source  ra.Source `json:"source"`
+		Enabled *bool     `json:"enabled"`
+		Tags    []ra.Tag  `json:"tags"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	enabled := in.Enabled != nil && *in.Enabled
+	t, err := h.Svc.CreateTrustAnchor(ctx, c.Caller.Account, raRegion(c), in.Name, in.Source, enabled, in.Tags)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"trustAnchor": raAnchorJSON(t)}, nil
+}
+
+// raTime renders timestamps as the service does (ISO 8601, UTC).
+func raTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func raAnchorJSON(t *ra.TrustAnchor) map[string]any {
+	return map[string]any{"trustAnchorId": t.TrustAnchorID, "trustAnchorArn": t.ARN, "name": t.Name, "source": t.Source,
+		"enabled": t.Enabled, "createdAt": raTime(t.CreatedAt), "updatedAt": raTime(t.UpdatedAt), "notificationSettings": []any{}}
+}
+
+func raProfileJSON(p *ra.Profile) map[string]any {
+	m := map[string]any{"profileId": p.ProfileID, "profileArn": p.ARN, "name": p.Name, "roleArns": p.RoleArns,
+		"managedPolicyArns": p.ManagedPolicyArns, "durationSeconds": p.DurationSeconds, "enabled": p.Enabled,
+		"requireInstanceProperties": p.RequireInstanceProps, "acceptRoleSessionName": p.AcceptRoleSessionName,
+		"createdBy": p.CreatedBy, "createdAt": raTime(p.CreatedAt), "updatedAt": raTime(p.UpdatedAt), "attributeMappings": []any{}}
+	if p.SessionPolicy != "" {
+		m["sessionPolicy"] = p.SessionPolicy
+	}
+	return m
+}
+
+func (h *RolesAnywhere) listTrustAnchors(ctx context.Context, c *Call, _ string, _ []byte) (int, any, error) {
+	ts, err := h.Svc.ListTrustAnchors(ctx, c.Caller.Account)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []any{}
+	for _, t := range ts {
+		out = append(out, raAnchorJSON(t))
+	}
+	return http.StatusOK, map[string]any{"trustAnchors": out}, nil
+}
+
+func (h *RolesAnywhere) getTrustAnchor(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	t, err := h.Svc.GetTrustAnchor(ctx, c.Caller.Account, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"trustAnchor": raAnchorJSON(t)}, nil
+}
+
+func (h *RolesAnywhere) deleteTrustAnchor(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	t, err := h.Svc.DeleteTrustAnchor(ctx, c.Caller.Account, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"trustAnchor": raAnchorJSON(t)}, nil
+}
+
+func (h *RolesAnywhere) updateTrustAnchor(ctx context.Context, c *Call, id string, body []byte) (int, any, error) {
+	var in struct {
+		Name   *string    `json:"name"`
+		Source *ra.Source `json:"source"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	t, err := h.Svc.UpdateTrustAnchor(ctx, c.Caller.Account, id, func(t *ra.TrustAnchor) error {
+		if in.Name != nil {
+			t.Name = *in.Name
+		}
+		if in.Source != nil {
+			if in.Source.SourceType != ra.SourceBundle || len(in.Source.SourceData.X509CertificateData) == 0 {
+				return &ra.APIError{Status: http.StatusBadRequest, Type: "ValidationException", Msg: "Only CERTIFICATE_BUNDLE sources are supported"}
+			}
+			t.Source = *in.Source
+			if len(t.Certificates()) == 0 {
+				return &ra.APIError{Status: http.StatusBadRequest, Type: "ValidationException", Msg: "Invalid certificate bundle"}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"trustAnchor": raAnchorJSON(t)}, nil
+}
+
+func (h *RolesAnywhere) enableTrustAnchor(on bool) func(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	return func(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+		t, err := h.Svc.UpdateTrustAnchor(ctx, c.Caller.Account, id, func(t *ra.TrustAnchor) error { t.Enabled = on; return nil })
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"trustAnchor": raAnchorJSON(t)}, nil
+	}
+}
+
+func (h *RolesAnywhere) createProfile(ctx context.Context, c *Call, _ string, body []byte) (int, any, error) {
+	var in ra.ProfileInput
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	p, err := h.Svc.CreateProfile(ctx, c.Caller.Account, raRegion(c), c.Caller.ARN, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"profile": raProfileJSON(p)}, nil
+}
+
+func (h *RolesAnywhere) listProfiles(ctx context.Context, c *Call, _ string, _ []byte) (int, any, error) {
+	ps, err := h.Svc.ListProfiles(ctx, c.Caller.Account)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []any{}
+	for _, p := range ps {
+		out = append(out, raProfileJSON(p))
+	}
+	return http.StatusOK, map[string]any{"profiles": out}, nil
+}
+
+func (h *RolesAnywhere) getProfile(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	p, err := h.Svc.GetProfile(ctx, c.Caller.Account, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"profile": raProfileJSON(p)}, nil
+}
+
+func (h *RolesAnywhere) deleteProfile(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	p, err := h.Svc.DeleteProfile(ctx, c.Caller.Account, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"profile": raProfileJSON(p)}, nil
+}
+
+func (h *RolesAnywhere) updateProfile(ctx context.Context, c *Call, id string, body []byte) (int, any, error) {
+	var in struct {
+		Name                  *string   `json:"name"`
+		RoleArns              *[]string `json:"roleArns"`
+		SessionPolicy         *string   `json:"sessionPolicy"`
+		ManagedPolicyArns     *[]string `json:"managedPolicyArns"`
+		DurationSeconds       *int      `json:"durationSeconds"`
+		AcceptRoleSessionName *bool     `json:"acceptRoleSessionName"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	p, err := h.Svc.UpdateProfile(ctx, c.Caller.Account, id, func(p *ra.Profile) error {
+		if in.Name != nil {
+			p.Name = *in.Name
+		}
+		if in.RoleArns != nil {
+			p.RoleArns = *in.RoleArns
+		}
+		if in.SessionPolicy != nil {
+			p.SessionPolicy = *in.SessionPolicy
+		}
+		if in.ManagedPolicyArns != nil {
+			p.ManagedPolicyArns = *in.ManagedPolicyArns
+		}
+		if in.DurationSeconds != nil {
+			p.DurationSeconds = *in.DurationSeconds
+		}
+		if in.AcceptRoleSessionName != nil {
+			p.AcceptRoleSessionName = *in.AcceptRoleSessionName
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"profile": raProfileJSON(p)}, nil
+}
+
+func (h *RolesAnywhere) enableProfile(on bool) func(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	return func(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+		p, err := h.Svc.UpdateProfile(ctx, c.Caller.Account, id, func(p *ra.Profile) error { p.Enabled = on; return nil })
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"profile": raProfileJSON(p)}, nil
+	}
+}
+
+// Data plane.
+
+// rdnTags maps a distinguished name's attributes to session tags
+// x509<prefix>/<RDN> (first value of each attribute).
+func rdnTags(prefix string, n pkix.Name) []token.Tag {
+	var out []token.Tag
+	add := func(k string, vals []string) {
+		if len(vals) > 0 && vals[0] != "" {
+			out = append(out, token.Tag{Key: prefix + "/" + k, Value: vals[0]})
+		}
+	}
+	add("CN", []string{n.CommonName})
+	add("OU", n.OrganizationalUnit)
+	add("O", n.Organization)
+	add("C", n.Country)
+	add("ST", n.Province)
+	add("L", n.Locality)
+	return out
+}
+
+// validTags keeps the tags the session-tag grammar accepts.
+func validTags(in []token.Tag) []token.Tag {
+	var out []token.Tag
+	for _, t := range in {
+		if sts.CheckTags([]token.Tag{t}, nil, nil) == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (h *RolesAnywhere) createSession(ctx context.Context, c *Call, _ string, body []byte) (int, any, error) {
+	now := h.Fed.now()
+	signed, err := ra.Verify(c.HTTP, body, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	c.Region = signed.Region
+	q := c.HTTP.URL.Query()
+	profileARN, roleARN, anchorARN := q.Get("profileArn"), q.Get("roleArn"), q.Get("trustAnchorArn")
+	if profileARN == "" || roleARN == "" || anchorARN == "" {
+		return 0, nil, &ra.APIError{Status: http.StatusBadRequest, Type: "ValidationException", Msg: "profileArn, roleArn and trustAnchorArn are required"}
+	}
+	var in struct {
+		DurationSeconds *int   `json:"durationSeconds"`
+		RoleSessionName string `json:"roleSessionName"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	anchor, err := h.Svc.TrustAnchorByARN(ctx, anchorARN)
+	if err != nil || !anchor.Enabled {
+		return 0, nil, ra.AccessDenied("Untrusted certificate. Insufficient certificate")
+	}
+	if err := ra.VerifyChain(signed.Leaf, signed.Chain, anchor.Certificates(), now); err != nil {
+		return 0, nil, ra.AccessDenied("%s", err.Error())
+	}
+	profile, err := h.Svc.ProfileByARN(ctx, profileARN)
+	if err != nil || !profile.Enabled || profile.Account != anchor.Account {
+		return 0, nil, ra.AccessDenied("Unable to find profile or profile is disabled")
+	}
+	listed := false
+	for _, r := range profile.RoleArns {
+		if r == roleARN {
+			listed = true
+		}
+	}
+	if !listed {
+		return 0, nil, ra.AccessDenied("Unable to assume role for arn: %s, the role is not listed in the profile", roleARN)
+	}
+	leaf := signed.Leaf
+	sessionName := leaf.SerialNumber.String()
+	if in.RoleSessionName != "" {
+		if !profile.AcceptRoleSessionName {
+			return 0, nil, &ra.APIError{Status: http.StatusBadRequest, Type: "ValidationException", Msg: "The profile does not accept a role session name"}
+		}
+		sessionName = in.RoleSessionName
+	}
+	var v awserr.Validation
+	sts.CheckSessionName(&v, sessionName)
+	if err := v.Err(); err != nil {
+		return 0, nil, err
+	}
+	tags := validTags(append(rdnTags("x509Subject", leaf.Subject), rdnTags("x509Issuer", leaf.Issuer)...))
+	if len(leaf.DNSNames) > 0 {
+		tags = append(tags, validTags([]token.Tag{{Key: "x509SAN/DNS", Value: leaf.DNSNames[0]}})...)
+	}
+	if len(leaf.URIs) > 0 {
+		tags = append(tags, validTags([]token.Tag{{Key: "x509SAN/URI", Value: leaf.URIs[0].String()}})...)
+	}
+	sourceIdentity := "CN=" + leaf.Subject.CommonName
+	var sv awserr.Validation
+	sts.CheckSourceIdentity(&sv, sourceIdentity)
+	if sv.Err() != nil {
+		sourceIdentity = ""
+	}
+	role, trust, err := h.Fed.fedRole(ctx, roleARN)
+	if err != nil {
+		return 0, nil, err
+	}
+	actions := []string{"sts:AssumeRole", "sts:TagSession"}
+	if sourceIdentity != "" {
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	t := &authz.Trust{Principal: &policy.Principal{Type: policy.ServicePrincipal, Service: raServicePrincipal},
+		RoleARN: roleARN, RoleAccount: roleAccount(roleARN), Policy: trust, Actions: actions,
+		SourceIP: c.SourceIP, UserAgent: c.UserAgent, Region: c.Region, Secure: c.HTTP.TLS != nil, Time: c.Time,
+		Extra: func(pc *policy.Context) {
+			pc.Set("sts:RoleSessionName", sessionName)
+			pc.Set("aws:SourceArn", anchor.ARN)
+			pc.Set("aws:SourceAccount", anchor.Account)
+			keys := make([]string, 0, len(tags))
+			for _, tg := range tags {
+				pc.Set("aws:PrincipalTag/"+tg.Key, tg.Value)
+				pc.Set("aws:RequestTag/"+tg.Key, tg.Value)
+				keys = append(keys, tg.Key)
+			}
+			pc.Set("aws:TagKeys", keys...)
+			if sourceIdentity != "" {
+				pc.Set("sts:SourceIdentity", sourceIdentity)
+			}
+		}}
+	if err := h.Fed.Trust.AuthorizeTrust(ctx, t); err != nil {
+		if awserr.HasCode(err, "AccessDenied") {
+			return 0, nil, ra.AccessDenied("Unable to assume role for arn: %s", roleARN)
+		}
+		return 0, nil, err
+	}
+	if role == nil {
+		return 0, nil, ra.AccessDenied("Unable to assume role for arn: %s", roleARN)
+	}
+	dur := profile.DurationSeconds
+	if in.DurationSeconds != nil {
+		if *in.DurationSeconds < 900 || *in.DurationSeconds > 43200 {
+			return 0, nil, &ra.APIError{Status: http.StatusBadRequest, Type: "ValidationException", Msg: "durationSeconds must be between 900 and 43200"}
+		}
+		if *in.DurationSeconds < dur {
+			dur = *in.DurationSeconds
+		}
+	}
+	if max := role.MaxSessionDuration; max > 0 && dur > max {
+		dur = max
+	}
+	packed, err := h.Fed.STS.SessionPolicies(ctx, profile.SessionPolicy, profile.SessionPolicy != "", profile.ManagedPolicyArns, tags)
+	if err != nil {
+		return 0, nil, err
+	}
+	subject, err := h.Svc.RecordSubject(ctx, anchor.Account, raRegion(c), leaf.Subject.String())
+	if err != nil {
+		return 0, nil, err
+	}
+	iss, err := h.Fed.STS.IssueRoleSession(ctx, &sts.RoleSession{Role: role, SessionName: sessionName, Duration: time.Duration(dur) * time.Second,
+		SessionPolicy: profile.SessionPolicy, PolicyARNs: profile.ManagedPolicyArns, Tags: tags, SourceIdentity: sourceIdentity,
+		SourceARN: anchor.ARN, Extra: map[string]string{"aws:SourceArn": anchor.ARN}})
+	if err != nil {
+		return 0, nil, err
+	}
+	set := map[string]any{
+		"assumedRoleUser": map[string]string{"arn": iss.AssumedRoleUser.Arn, "assumedRoleId": iss.AssumedRoleUser.AssumedRoleId},
+		"credentials": map[string]string{"accessKeyId": iss.Credentials.AccessKeyID, "secretAccessKey": iss.Credentials.SecretAccessKey,
+			"sessionToken": iss.Credentials.SessionToken, "expiration": iss.Credentials.Expiration.UTC().Format(time.RFC3339)},
+		"packedPolicySize": packed,
+		"roleArn":          roleARN,
+	}
+	if sourceIdentity != "" {
+		set["sourceIdentity"] = sourceIdentity
+	}
+	return http.StatusCreated, map[string]any{"credentialSet": []any{set}, "subjectArn": subject.ARN}, nil
+}
