@@ -3,8 +3,10 @@ package authz
 import (
 	"context"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hatrack/hatrack/internal/authn"
@@ -68,10 +70,13 @@ type Authorizer struct {
 	src Source
 
 	mu    sync.RWMutex
-	cache map[string]*cached // "user:"+id / "role:"+id / "scp:"+account / "mp:"+arn
+	cache map[cacheKey]*cached
 	// gen increments on every invalidation so a load that raced with an
 	// invalidation is not cached.
 	gen uint64
+
+	spMu sync.Mutex
+	sp   map[string]*policy.Policy // inline session policy text → compiled
 }
 
 type cached struct {
@@ -83,15 +88,22 @@ type cached struct {
 
 // New returns an authorizer over src.
 func New(src Source) *Authorizer {
-	return &Authorizer{src: src, cache: make(map[string]*cached)}
+	return &Authorizer{src: src, cache: make(map[cacheKey]*cached), sp: make(map[string]*policy.Policy)}
 }
 
 // Decide evaluates req and returns the engine's result and the policy
 // request it evaluated (for messages and audit).
 func (a *Authorizer) Decide(ctx context.Context, req *Request) (policy.Result, *policy.Request, error) {
+	return a.decide(ctx, req, policy.NewContext())
+}
+
+// ctxPool recycles request contexts on the Authorize path, where the
+// context does not outlive the call.
+var ctxPool = sync.Pool{New: func() any { return policy.NewContext() }}
+
+func (a *Authorizer) decide(ctx context.Context, req *Request, pctx *policy.Context) (policy.Result, *policy.Request, error) {
 	c := req.Caller
 	set := &policy.Set{Trust: req.Trust}
-	pctx := policy.NewContext()
 	if c == nil {
 		return a.decideUnsigned(req, set, pctx)
 	}
@@ -129,11 +141,11 @@ func (a *Authorizer) Decide(ctx context.Context, req *Request) (policy.Result, *
 	if s := c.Session; s != nil && (c.Type == authn.TypeAssumedRole || c.Type == authn.TypeFederatedUser) {
 		set.SessionRestricted = s.SessionPolicy != "" || len(s.SessionPolicyARNs) > 0 || c.Type == authn.TypeFederatedUser
 		if s.SessionPolicy != "" {
-			sp, err := policy.Parse(s.SessionPolicy, policy.Session)
+			sp, err := a.sessionPolicy(s.SessionPolicy)
 			if err != nil {
 				return policy.Result{}, nil, err
 			}
-			set.Session = append(set.Session, sp.WithID("session-policy"))
+			set.Session = append(set.Session, sp)
 		}
 		for _, arn := range s.SessionPolicyARNs {
 			mp, err := a.managed(ctx, arn)
@@ -174,7 +186,10 @@ func (a *Authorizer) Decide(ctx context.Context, req *Request) (policy.Result, *
 
 // Authorize is Decide that answers with AWS's AccessDenied on a denial.
 func (a *Authorizer) Authorize(ctx context.Context, req *Request) error {
-	res, preq, err := a.Decide(ctx, req)
+	pctx := ctxPool.Get().(*policy.Context)
+	pctx.Reset()
+	defer ctxPool.Put(pctx)
+	res, preq, err := a.decide(ctx, req, pctx)
 	if err != nil {
 		return err
 	}
@@ -182,6 +197,49 @@ func (a *Authorizer) Authorize(ctx context.Context, req *Request) error {
 		return nil
 	}
 	return awserr.AccessDenied("%s", res.DenyMessage(preq))
+}
+
+// sessionPolicy compiles an inline session policy, once per distinct
+// text: sessions carry it in their token and present it on every request.
+func (a *Authorizer) sessionPolicy(doc string) (*policy.Policy, error) {
+	a.spMu.Lock()
+	p := a.sp[doc]
+	a.spMu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	p, err := policy.Parse(doc, policy.Session)
+	if err != nil {
+		return nil, err
+	}
+	p = p.WithID("session-policy")
+	a.spMu.Lock()
+	if len(a.sp) >= maxSessionPolicies {
+		clear(a.sp)
+	}
+	a.sp[doc] = p
+	a.spMu.Unlock()
+	return p, nil
+}
+
+const maxSessionPolicies = 1024
+
+// clock formats aws:CurrentTime and aws:EpochTime once per second.
+type clockValues struct {
+	unix       int64
+	iso, epoch string
+}
+
+var clock atomic.Pointer[clockValues]
+
+func clockFor(t time.Time) *clockValues {
+	u := t.Unix()
+	if cv := clock.Load(); cv != nil && cv.unix == u {
+		return cv
+	}
+	cv := &clockValues{unix: u, iso: t.UTC().Format("2006-01-02T15:04:05Z"), epoch: strconv.FormatInt(u, 10)}
+	clock.Store(cv)
+	return cv
 }
 
 func toPrincipal(c *authn.Caller) policy.Principal {
@@ -215,12 +273,15 @@ func fillContext(pctx *policy.Context, req *Request, p *policy.Principal, tags m
 	if t.IsZero() {
 		t = time.Now()
 	}
-	pctx.SetTime("aws:CurrentTime", t)
-	pctx.SetInt("aws:EpochTime", t.Unix())
+	cv := clockFor(t)
+	pctx.Set("aws:CurrentTime", cv.iso)
+	pctx.Set("aws:EpochTime", cv.epoch)
 	pctx.SetBool("aws:SecureTransport", req.Secure)
 	if req.SourceIP != "" {
-		if ip, err := netip.ParseAddr(req.SourceIP); err == nil {
-			pctx.SetIP("aws:SourceIp", ip)
+		// Only a valid address becomes aws:SourceIp (the text as the
+		// transport read it, which is already canonical).
+		if _, err := netip.ParseAddr(req.SourceIP); err == nil {
+			pctx.Set("aws:SourceIp", req.SourceIP)
 		}
 	}
 	if req.UserAgent != "" {
@@ -251,7 +312,7 @@ func fillContext(pctx *policy.Context, req *Request, p *policy.Principal, tags m
 }
 
 func (a *Authorizer) principal(ctx context.Context, kind, account, id string) (*Principal, error) {
-	key := kind + ":" + id
+	key := cacheKey{kind, id}
 	a.mu.RLock()
 	e, gen := a.cache[key], a.gen
 	a.mu.RUnlock()
@@ -278,7 +339,7 @@ func (a *Authorizer) ManagedPolicy(ctx context.Context, arn string) (*policy.Pol
 }
 
 func (a *Authorizer) managed(ctx context.Context, arn string) (*policy.Policy, error) {
-	key := "mp:" + arn
+	key := cacheKey{"mp", arn}
 	a.mu.RLock()
 	e, gen := a.cache[key], a.gen
 	a.mu.RUnlock()
@@ -299,7 +360,7 @@ func (a *Authorizer) managed(ctx context.Context, arn string) (*policy.Policy, e
 }
 
 func (a *Authorizer) scps(ctx context.Context, account string) ([][]*policy.Policy, error) {
-	key := "scp:" + account
+	key := cacheKey{"scp", account}
 	a.mu.RLock()
 	e, gen := a.cache[key], a.gen
 	a.mu.RUnlock()
@@ -316,7 +377,12 @@ func (a *Authorizer) scps(ctx context.Context, account string) ([][]*policy.Poli
 	return s, nil
 }
 
-func (a *Authorizer) put(key string, gen uint64, e *cached) {
+// cacheKey names a cached entry: {"user"|"role", unique id},
+// {"mp", policy ARN} or {"scp", account}. A struct key costs no
+// allocation on lookup.
+type cacheKey struct{ kind, id string }
+
+func (a *Authorizer) put(key cacheKey, gen uint64, e *cached) {
 	a.mu.Lock()
 	if a.gen == gen {
 		a.cache[key] = e
@@ -334,7 +400,7 @@ func (a *Authorizer) Invalidate(c store.Change) {
 	a.mu.Lock()
 	a.gen++
 	if c.Account == "" {
-		a.cache = make(map[string]*cached)
+		a.cache = make(map[cacheKey]*cached)
 	} else {
 		for k, e := range a.cache {
 			if e.account == c.Account || e.account == "" {
@@ -349,7 +415,7 @@ func (a *Authorizer) Invalidate(c store.Change) {
 func (a *Authorizer) Flush() {
 	a.mu.Lock()
 	a.gen++
-	a.cache = make(map[string]*cached)
+	a.cache = make(map[cacheKey]*cached)
 	a.mu.Unlock()
 }
 
