@@ -17,11 +17,11 @@
 //
 // Delivery guarantee: Record only enqueues (it blocks when the queue is
 // full, it never drops); one writer goroutine commits what is queued in
-// batches, as soon as the previous batch is committed, so under light load
-// an event is durable within milliseconds and under heavy load within one
-// store transaction of queued events. Close (graceful shutdown) writes
+// batches (group commit: a batch collects for at most Options.Linger,
+// 20 ms by default, or until it is full or a Flush asks for it), so an
+// event is durable within about 20 ms plus one commit. Close (graceful shutdown) writes
 // everything queued before it returns. An abrupt crash (SIGKILL, power
-// loss) can lose the events still queued: at most the batch in flight.
+// loss) can lose the events still queued: about the last 20 ms.
 //
 // Imports: the store contract, internal/authn (the caller), internal/token
 // and internal/awserr; never the transport (internal/api imports this

@@ -32,8 +32,13 @@ type Options struct {
 	// QueueSize is the number of requests that may wait to be written
 	// before Record blocks (default 16384).
 	QueueSize int
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Linger is how long the writer keeps collecting events after the
+	// first one of a batch before it commits (group commit; default
+	// 20ms). A Flush (LookupEvents reading its own writes, shutdown)
+	// commits at once.
+	Linger time.Duration
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 // Trail records events. Its methods are safe for concurrent use.
@@ -61,6 +66,9 @@ func New(opt Options) *Trail {
 	}
 	if opt.QueueSize <= 0 {
 		opt.QueueSize = 16384
+	}
+	if opt.Linger == 0 {
+		opt.Linger = 20 * time.Millisecond
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -153,18 +161,24 @@ func (t *Trail) run() {
 			return
 		}
 		batch = append(batch[:0], r)
+		// Group commit: collect until the batch is full, the linger time
+		// has passed, a Flush marker arrives or the trail closes.
+		linger := time.NewTimer(t.opt.Linger)
+		flush := r.done != nil
 	fill:
-		for len(batch) < t.opt.BatchSize {
+		for !flush && len(batch) < t.opt.BatchSize {
 			select {
 			case r, ok := <-t.in:
 				if !ok {
 					break fill
 				}
 				batch = append(batch, r)
-			default:
+				flush = r.done != nil
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		t.writeBatch(batch)
 		for i := range batch {
 			batch[i] = nil
