@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the tools the end-to-end tests drive, from Debian's packages:
-# the AWS CLI v2 (Debian's awscli). Boto3 and the AWS CLI v1 come with the
-# machine's Python. Idempotent.
+# Installs the tools the end-to-end tests drive: from Debian's packages the
+# AWS CLI v2 (Debian's awscli) and Chromium; from the npm registry the JS
+# SDK (e2e/js, pinned by package-lock.json). Boto3 and the AWS CLI v1 come
+# with the machine's Python. Idempotent.
 set -euo pipefail
 
 need=()
