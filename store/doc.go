@@ -11,6 +11,11 @@
 // Every committed change is appended to a change log (Store.Changes) that
 // other nodes follow to invalidate their in-memory caches.
 //
+// Optional interfaces: Backup (an online copy) and EventLog, an append-only
+// log of opaque events (the audit trail) kept beside the records, listed per
+// account newest first and trimmed by time, without change-log entries.
+// Every backend here implements EventLog; decorators must forward it.
+//
 // This package imports nothing of Hatrack's. Backends live in subpackages;
 // storetest holds the conformance suite each of them runs.
 package store

@@ -124,3 +124,50 @@ type Store interface {
 type Backup interface {
 	BackupTo(ctx context.Context, path string) error
 }
+
+// Event is one entry of the event log: an audit event, opaque to the store
+// apart from its account, time and id.
+type Event struct {
+	// Account is the account the event belongs to.
+	Account string
+	// Time is the event time; backends keep it to the nanosecond (as Unix
+	// nanoseconds) and return it in UTC.
+	Time time.Time
+	// ID identifies the event. The log does not enforce uniqueness.
+	ID   string
+	Data []byte
+}
+
+// EventFilter selects events of one account for ListEvents, which returns
+// them newest first: by Time descending, then ID ascending.
+type EventFilter struct {
+	Account string
+	// ID, when set, keeps only events with that id (the account's events
+	// are scanned through the (account, time, id) index: bound the time
+	// with Since/Until to narrow it).
+	ID string
+	// Since and Until bound Time, inclusively; zero is unbounded.
+	Since, Until time.Time
+	// AfterTime and AfterID are the paging cursor, when AfterTime is not
+	// zero: only events listed after the event (AfterTime, AfterID) are
+	// returned, i.e. Time < AfterTime, or Time == AfterTime and ID > AfterID.
+	AfterTime time.Time
+	AfterID   string
+	// Limit caps the number of events returned; 0 means no limit.
+	Limit int
+}
+
+// EventLog is implemented by backends that keep an append-only event log
+// beside the records (every backend of this repository does). Events are
+// not records: they have no change-log entries, no revisions, and are not
+// seen by View, Update, Changes or Watch.
+type EventLog interface {
+	// AppendEvents stores the events, atomically and durably (as Update
+	// does): all of them or, on error, none.
+	AppendEvents(ctx context.Context, events []Event) error
+	// ListEvents returns the matching events, newest first.
+	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
+	// TrimEvents deletes the events (of every account) with Time before
+	// the cutoff and returns how many it deleted.
+	TrimEvents(ctx context.Context, before time.Time) (int64, error)
+}

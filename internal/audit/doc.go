@@ -10,10 +10,16 @@
 // HIDDEN_DUE_TO_SECURITY_REASONS, and secret response members (secret
 // access keys, session tokens, MFA seeds) are dropped.
 //
-// A Trail stores events durably in the record store (kind "event", account
-// = the recipient account, name = reverse time + event id so that listing
-// returns the newest first), copies them as JSON lines to an optional
-// writer, answers LookupEvents queries and trims events past the retention.
+// A Trail stores events durably in the store's append-only event log
+// (store.EventLog: account = the recipient account, time, event id; no
+// record and no change-log entry per event), copies them as JSON lines to
+// an optional writer, answers LookupEvents queries (newest first, paged by
+// time and id) and trims events past the retention. The trail requires a
+// store with an event log: every backend has one and the metrics decorator
+// forwards it; with any other store, events are counted as failed and
+// lookups return an error. Events stored as records (kind "event") by
+// earlier versions are moved to the event log by the backends' schema
+// migration 2.
 //
 // Delivery guarantee: Record only enqueues (it blocks when the queue is
 // full, it never drops); one writer goroutine commits what is queued in

@@ -111,21 +111,27 @@ func (q *Query) hash() string {
 	return base64.RawURLEncoding.EncodeToString(h[:8])
 }
 
-// Lookup runs a query against a store.
+// Lookup runs a query against a store's event log (store.EventLog).
 func Lookup(ctx context.Context, st store.Store, q Query) (Page, error) {
+	el, err := eventLog(st)
+	if err != nil {
+		return Page{}, err
+	}
 	if q.Max <= 0 {
 		q.Max = 50
 	}
 	if q.ScanLimit <= 0 {
 		q.ScanLimit = 10000
 	}
-	after := ""
+	// Start and End are inclusive at CloudTrail's precision (whole
+	// seconds): from the first instant of Start's second to the last
+	// instant of End's.
+	f := store.EventFilter{Account: q.Account}
+	if !q.Start.IsZero() {
+		f.Since = q.Start.Truncate(time.Second)
+	}
 	if !q.End.IsZero() {
-		// End is inclusive at CloudTrail's precision (whole seconds): the
-		// events at or before the last instant of End's second have names
-		// that sort after that instant's time key alone.
-		last := q.End.Truncate(time.Second).Add(time.Second - time.Nanosecond)
-		after = timeKey(last)
+		f.Until = q.End.Truncate(time.Second).Add(time.Second - time.Nanosecond)
 	}
 	if q.Token != "" {
 		b, err := base64.RawURLEncoding.DecodeString(q.Token)
@@ -133,65 +139,60 @@ func Lookup(ctx context.Context, st store.Store, q Query) (Page, error) {
 		if err != nil || json.Unmarshal(b, &c) != nil || c.Hash != q.hash() || c.After == "" {
 			return Page{}, ErrInvalidToken
 		}
-		after = c.After
+		var ok bool
+		if f.AfterTime, f.AfterID, ok = parseKey(c.After); !ok {
+			return Page{}, ErrInvalidToken
+		}
 	}
 	var page Page
 	if id, ok := q.eventID(); ok {
 		if q.Token != "" {
 			return page, nil
 		}
-		err := st.View(ctx, func(r store.Reader) error {
-			rec, err := r.GetByID(ctx, Kind, id)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			if err != nil || rec.Account != q.Account {
-				return err
-			}
-			e, err := decode(rec)
-			if err == nil && inRange(e.Time, q) && q.match(e) {
-				page.Events = append(page.Events, e)
-			}
-			return err
-		})
-		return page, err
-	}
-	scanned := 0
-	for {
-		var recs []store.Record
-		limit := min(500, q.ScanLimit-scanned)
-		err := st.View(ctx, func(r store.Reader) error {
-			var err error
-			recs, err = r.List(ctx, store.Filter{Kind: Kind, Account: q.Account, After: after, Limit: limit})
-			return err
-		})
+		f.ID, f.Limit = id, 1
+		evs, err := el.ListEvents(ctx, f)
 		if err != nil {
-			return Page{}, err
+			return page, err
 		}
-		for _, rec := range recs {
-			scanned++
-			after = rec.Name
-			e, err := decode(rec)
+		for _, ev := range evs {
+			e, err := decode(ev.Data)
 			if err != nil {
 				return Page{}, err
 			}
-			if !q.Start.IsZero() && e.Time.Before(q.Start.Truncate(time.Second)) {
-				return page, nil // older than Start: nothing further matches
+			if inRange(e.Time, q) && q.match(e) {
+				page.Events = append(page.Events, e)
+			}
+		}
+		return page, nil
+	}
+	scanned := 0
+	for {
+		f.Limit = min(500, q.ScanLimit-scanned)
+		evs, err := el.ListEvents(ctx, f)
+		if err != nil {
+			return Page{}, err
+		}
+		for _, ev := range evs {
+			scanned++
+			f.AfterTime, f.AfterID = ev.Time, ev.ID
+			e, err := decode(ev.Data)
+			if err != nil {
+				return Page{}, err
 			}
 			if !inRange(e.Time, q) || !q.match(e) {
 				continue
 			}
 			page.Events = append(page.Events, e)
 			if len(page.Events) == q.Max {
-				page.NextToken = q.token(after)
+				page.NextToken = q.token(Key(ev.Time, ev.ID))
 				return page, nil
 			}
 		}
-		if len(recs) < limit {
+		if len(evs) < f.Limit {
 			return page, nil
 		}
 		if scanned >= q.ScanLimit {
-			page.NextToken = q.token(after)
+			page.NextToken = q.token(Key(f.AfterTime, f.AfterID))
 			return page, nil
 		}
 	}
@@ -249,9 +250,9 @@ func matches(e StoredEvent, key, value string) bool {
 	return false
 }
 
-func decode(rec store.Record) (StoredEvent, error) {
+func decode(data []byte) (StoredEvent, error) {
 	var s stored
-	if err := json.Unmarshal(rec.Data, &s); err != nil {
+	if err := json.Unmarshal(data, &s); err != nil {
 		return StoredEvent{}, err
 	}
 	return StoredEvent{EventID: s.EventID, EventName: s.EventName, EventSource: s.EventSource, Username: s.Username,

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +19,10 @@ import (
 	"github.com/hatrack/hatrack/store"
 )
 
-// Kind is the record kind of stored events.
+// Kind was the record kind of stored events before they moved to the
+// store's event log (store.EventLog); the backends' migrations move
+// records of this kind there. Change-log entries of this kind are still
+// the trail's (older ones may remain in the log).
 const Kind = "event"
 
 // Options configure a Trail.
@@ -186,21 +192,29 @@ func (t *Trail) run() {
 	}
 }
 
-// stored is a record's Data: the LookupEvents fields beside the record.
+// stored is an event's Data in the store: the LookupEvents fields beside
+// the CloudTrail record (the same JSON the records table held before the
+// event log, so migrated events decode alike).
 type stored struct {
-	EventID     string          `json:"id"`
-	EventName   string          `json:"name"`
-	EventSource string          `json:"source"`
-	Username    string          `json:"user,omitempty"`
-	AccessKeyID string          `json:"key,omitempty"`
-	ReadOnly    bool            `json:"ro"`
-	Time        time.Time       `json:"time"`
-	Resources   []Resource      `json:"res,omitempty"`
-	Event       json.RawMessage `json:"event"`
+	storedHead
+	Event json.RawMessage `json:"event"`
+}
+
+// storedHead is stored without the event, which encode appends as it is
+// (marshalling it a second time, inside stored, would re-scan it).
+type storedHead struct {
+	EventID     string     `json:"id"`
+	EventName   string     `json:"name"`
+	EventSource string     `json:"source"`
+	Username    string     `json:"user,omitempty"`
+	AccessKeyID string     `json:"key,omitempty"`
+	ReadOnly    bool       `json:"ro"`
+	Time        time.Time  `json:"time"`
+	Resources   []Resource `json:"res,omitempty"`
 }
 
 func (t *Trail) writeBatch(batch []*Request) {
-	var recs []store.Record
+	var evs []store.Event
 	var lines [][]byte
 	var markers []*Request
 	for _, r := range batch {
@@ -209,25 +223,25 @@ func (t *Trail) writeBatch(batch []*Request) {
 			continue
 		}
 		for _, e := range Build(r) {
-			rec, line, err := encode(e)
+			ev, line, err := encode(e)
 			if err != nil {
 				t.failed.Add(1)
 				t.opt.Log.Error("audit: encoding an event", "request_id", r.RequestID, "err", err)
 				continue
 			}
-			recs = append(recs, rec)
+			evs = append(evs, ev)
 			lines = append(lines, line)
 		}
 	}
-	if len(recs) > 0 {
+	if len(evs) > 0 {
 		start := time.Now()
-		if err := t.commit(recs); err != nil {
-			t.failed.Add(int64(len(recs)))
-			t.opt.Log.Error("audit: events lost: the store refused them", "events", len(recs), "err", err)
+		if err := t.commit(evs); err != nil {
+			t.failed.Add(int64(len(evs)))
+			t.opt.Log.Error("audit: events lost: the store refused them", "events", len(evs), "err", err)
 		} else {
-			t.written.Add(int64(len(recs)))
+			t.written.Add(int64(len(evs)))
 			if t.OnWrite != nil {
-				t.OnWrite(len(recs), time.Since(start))
+				t.OnWrite(len(evs), time.Since(start))
 			}
 		}
 		// The export is a copy: it gets the events even when the store
@@ -247,60 +261,110 @@ func (t *Trail) writeBatch(batch []*Request) {
 	}
 }
 
-// commit stores the records. A failing store is retried until it takes
-// them (the queue then fills and Record blocks: requests wait rather than
-// go unrecorded), except once the trail is closing, when a few attempts
-// are made before the events are given up (and logged as lost).
-func (t *Trail) commit(recs []store.Record) error {
-	var err error
+// errNoEventLog is returned for a store without store.EventLog: the trail
+// requires one (every backend has it; decorators must forward it).
+type errNoEventLog struct{ st store.Store }
+
+func (e errNoEventLog) Error() string {
+	return fmt.Sprintf("audit: the store %T has no event log (store.EventLog)", e.st)
+}
+
+func eventLog(st store.Store) (store.EventLog, error) {
+	el, ok := st.(store.EventLog)
+	if !ok {
+		return nil, errNoEventLog{st}
+	}
+	return el, nil
+}
+
+// commit stores the events in one append. A failing store is retried
+// until it takes them (the queue then fills and Record blocks: requests
+// wait rather than go unrecorded), except once the trail is closing, when
+// a few attempts are made before the events are given up (and logged as
+// lost).
+func (t *Trail) commit(evs []store.Event) error {
+	el, err := eventLog(t.opt.Store)
+	if err != nil {
+		return err
+	}
 	delay := 50 * time.Millisecond
 	for attempt := 0; !t.stopping.Load() || attempt < 3; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err = t.opt.Store.Update(ctx, func(tx store.Tx) error {
-			for _, rec := range recs {
-				if err := tx.Create(ctx, rec); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
-					return err
-				}
-			}
-			return nil
-		})
+		err = el.AppendEvents(ctx, evs)
 		cancel()
 		if err == nil || errors.Is(err, store.ErrClosed) {
 			return err
 		}
-		t.opt.Log.Warn("audit: storing events, will retry", "events", len(recs), "err", err)
+		t.opt.Log.Warn("audit: storing events, will retry", "events", len(evs), "err", err)
 		time.Sleep(delay)
 		delay = min(2*delay, 5*time.Second)
 	}
 	return err
 }
 
-// encode turns an event into its store record and its JSON line.
-func encode(e *Event) (store.Record, []byte, error) {
-	line, err := json.Marshal(e)
-	if err != nil {
-		return store.Record{}, nil, err
-	}
-	s := stored{EventID: e.EventID, EventName: e.EventName, EventSource: e.EventSource, Username: e.username,
-		ReadOnly: e.ReadOnly, Time: e.time.UTC(), Resources: e.lookup, Event: line}
-	if e.UserIdentity != nil {
-		s.AccessKeyID = e.UserIdentity.AccessKeyID
-	}
-	data, err := json.Marshal(&s)
-	if err != nil {
-		return store.Record{}, nil, err
-	}
-	return store.Record{Kind: Kind, Account: e.RecipientAccountID, Name: Key(e.time, e.EventID), ID: e.EventID, Data: data}, line, nil
+// encoder is a reusable JSON encoder and its buffer.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
 }
 
-// Key is an event's record name: the time reversed (so that names sort
-// newest first) and the event id.
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf) // escapes HTML, as json.Marshal does
+	return e
+}}
+
+// encode turns an event into its stored form and its JSON line. The event
+// is marshalled once, into a reused buffer, and copied once: into the
+// stored data, of which the returned line is the "event" member.
+func encode(e *Event) (store.Event, []byte, error) {
+	h := storedHead{EventID: e.EventID, EventName: e.EventName, EventSource: e.EventSource, Username: e.username,
+		ReadOnly: e.ReadOnly, Time: e.time.UTC(), Resources: e.lookup}
+	if e.UserIdentity != nil {
+		h.AccessKeyID = e.UserIdentity.AccessKeyID
+	}
+	enc := encoders.Get().(*encoder)
+	defer encoders.Put(enc)
+	enc.buf.Reset()
+	if err := enc.enc.Encode(&h); err != nil {
+		return store.Event{}, nil, err
+	}
+	head := len(enc.buf.Bytes()) - 2 // without the closing brace and newline
+	enc.buf.Truncate(head)
+	const member = `,"event":`
+	enc.buf.WriteString(member)
+	if err := enc.enc.Encode(e); err != nil {
+		return store.Event{}, nil, err
+	}
+	b := enc.buf.Bytes()
+	data := make([]byte, len(b))
+	copy(data, b[:len(b)-1]) // up to the event's newline
+	data[len(data)-1] = '}'  // which becomes the closing brace
+	line := data[head+len(member) : len(data)-1 : len(data)-1]
+	return store.Event{Account: e.RecipientAccountID, Time: e.time, ID: e.EventID, Data: data}, line, nil
+}
+
+// Key is an event's name in the paging token: the time reversed (so that
+// names sort newest first) and the event id. (Before the event log it was
+// the event's record name.)
 func Key(t time.Time, id string) string {
 	return timeKey(t) + "-" + id
 }
 
 func timeKey(t time.Time) string {
 	return fmt.Sprintf("%019d", math.MaxInt64-t.UnixNano())
+}
+
+// parseKey is the inverse of Key.
+func parseKey(k string) (time.Time, string, bool) {
+	if len(k) < 20 || k[19] != '-' {
+		return time.Time{}, "", false
+	}
+	n, err := strconv.ParseUint(k[:19], 10, 63)
+	if err != nil || strings.ContainsAny(k[:19], "+-") {
+		return time.Time{}, "", false
+	}
+	return time.Unix(0, math.MaxInt64-int64(n)).UTC(), k[20:], true
 }
 
 // accountKind is the record kind of accounts (iam.KindAccount; repeated
@@ -329,48 +393,14 @@ func (t *Trail) Trim(ctx context.Context) (int, error) {
 	return TrimBefore(ctx, t.opt.Store, t.opt.Now().Add(-t.opt.Retention))
 }
 
-// TrimBefore deletes the events older than cutoff.
+// TrimBefore deletes the events older than cutoff, in every account.
 func TrimBefore(ctx context.Context, st store.Store, cutoff time.Time) (int, error) {
-	accts, err := Accounts(ctx, st)
+	el, err := eventLog(st)
 	if err != nil {
 		return 0, err
 	}
-	// Names of events older than cutoff sort after timeKey(cutoff)+"."
-	// ('.' sorts after '-').
-	after := timeKey(cutoff) + "."
-	total := 0
-	for _, a := range accts {
-		for {
-			var recs []store.Record
-			err := st.View(ctx, func(r store.Reader) error {
-				var err error
-				recs, err = r.List(ctx, store.Filter{Kind: Kind, Account: a, After: after, Limit: 500})
-				return err
-			})
-			if err != nil {
-				return total, err
-			}
-			if len(recs) == 0 {
-				break
-			}
-			err = st.Update(ctx, func(tx store.Tx) error {
-				for _, rec := range recs {
-					if err := tx.Delete(ctx, Kind, a, rec.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return total, err
-			}
-			total += len(recs)
-			if len(recs) < 500 {
-				break
-			}
-		}
-	}
-	return total, nil
+	n, err := el.TrimEvents(ctx, cutoff)
+	return int(n), err
 }
 
 // RunRetention trims expired events now and then every interval until ctx

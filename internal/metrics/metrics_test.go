@@ -146,3 +146,37 @@ func BenchmarkInstrumentedGet(b *testing.B) {
 	b.ReportAllocs()
 	storetest.BenchGet(b, InstrumentStore(memory.New()))
 }
+
+// The decorator forwards store.EventLog exactly when the backend has it,
+// and measures it.
+func TestInstrumentedStoreKeepsEventLog(t *testing.T) {
+	if _, ok := InstrumentStore(plainStore{memory.New()}).(store.EventLog); ok {
+		t.Fatal("a store without an event log gained store.EventLog through the decorator")
+	}
+	ctx := context.Background()
+	sq, err := sqlite.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []store.Store{InstrumentStore(memory.New()), InstrumentStore(sq)} {
+		defer s.Close()
+		el, ok := s.(store.EventLog)
+		if !ok {
+			t.Fatalf("%T lost store.EventLog through the decorator", s)
+		}
+		before := sample(t, `hatrack_store_operation_duration_seconds_count{op="append_events"}`)
+		if err := el.AppendEvents(ctx, []store.Event{{Account: "a", Time: time.Now(), ID: "1", Data: []byte("x")}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := sample(t, `hatrack_store_operation_duration_seconds_count{op="append_events"}`); got != before+1 {
+			t.Fatalf("append_events observations %v -> %v", before, got)
+		}
+		evs, err := el.ListEvents(ctx, store.EventFilter{Account: "a"})
+		if err != nil || len(evs) != 1 || string(evs[0].Data) != "x" {
+			t.Fatalf("ListEvents = %v, %v", evs, err)
+		}
+	}
+}
+
+// plainStore hides every optional interface of the store it wraps.
+type plainStore struct{ store.Store }

@@ -24,13 +24,17 @@ const (
 	opDelete  = "delete"
 	opChanges = "changes"
 	opLastSeq = "last_seq"
+	// The event log (store.EventLog).
+	opAppendEvents = "append_events"
+	opListEvents   = "list_events"
+	opTrimEvents   = "trim_events"
 )
 
 // storeOps are the operation label values, bound once (no per-call label
 // lookup).
 var storeOps = func() map[string]prometheus.Observer {
 	m := map[string]prometheus.Observer{}
-	for _, op := range []string{opView, opUpdate, opGet, opGetByID, opList, opCount, opCreate, opPut, opDelete, opChanges, opLastSeq} {
+	for _, op := range []string{opView, opUpdate, opGet, opGetByID, opList, opCount, opCreate, opPut, opDelete, opChanges, opLastSeq, opAppendEvents, opListEvents, opTrimEvents} {
 		m[op] = storeLatency.WithLabelValues(op)
 	}
 	return m
@@ -56,14 +60,84 @@ type BackupStore struct {
 	*Store
 }
 
-// InstrumentStore wraps a backend. The result implements store.Backup
-// exactly when the backend does.
+// EventStore is Store for backends with an event log: it keeps the
+// store.EventLog capability visible through the decorator.
+type EventStore struct {
+	*Store
+}
+
+// BackupEventStore is Store for backends with both store.Backup and
+// store.EventLog.
+type BackupEventStore struct {
+	*BackupStore
+}
+
+// InstrumentStore wraps a backend. The result implements store.Backup and
+// store.EventLog exactly when the backend does.
 func InstrumentStore(next store.Store) store.Store {
 	s := &Store{next: next}
-	if _, ok := next.(store.Backup); ok {
+	_, backup := next.(store.Backup)
+	_, events := next.(store.EventLog)
+	switch {
+	case backup && events:
+		return &BackupEventStore{&BackupStore{s}}
+	case backup:
 		return &BackupStore{s}
+	case events:
+		return &EventStore{s}
 	}
 	return s
+}
+
+// AppendEvents implements store.EventLog.
+func (s *EventStore) AppendEvents(ctx context.Context, events []store.Event) error {
+	return s.appendEvents(ctx, events)
+}
+
+// ListEvents implements store.EventLog.
+func (s *EventStore) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
+	return s.listEvents(ctx, f)
+}
+
+// TrimEvents implements store.EventLog.
+func (s *EventStore) TrimEvents(ctx context.Context, before time.Time) (int64, error) {
+	return s.trimEvents(ctx, before)
+}
+
+// AppendEvents implements store.EventLog.
+func (s *BackupEventStore) AppendEvents(ctx context.Context, events []store.Event) error {
+	return s.appendEvents(ctx, events)
+}
+
+// ListEvents implements store.EventLog.
+func (s *BackupEventStore) ListEvents(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
+	return s.listEvents(ctx, f)
+}
+
+// TrimEvents implements store.EventLog.
+func (s *BackupEventStore) TrimEvents(ctx context.Context, before time.Time) (int64, error) {
+	return s.trimEvents(ctx, before)
+}
+
+func (s *Store) appendEvents(ctx context.Context, events []store.Event) error {
+	start := time.Now()
+	err := s.next.(store.EventLog).AppendEvents(ctx, events)
+	observe(opAppendEvents, start, err)
+	return err
+}
+
+func (s *Store) listEvents(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
+	start := time.Now()
+	evs, err := s.next.(store.EventLog).ListEvents(ctx, f)
+	observe(opListEvents, start, err)
+	return evs, err
+}
+
+func (s *Store) trimEvents(ctx context.Context, before time.Time) (int64, error) {
+	start := time.Now()
+	n, err := s.next.(store.EventLog).TrimEvents(ctx, before)
+	observe(opTrimEvents, start, err)
+	return n, err
 }
 
 // Unwrap returns the backend.

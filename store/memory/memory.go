@@ -62,6 +62,8 @@ type Store struct {
 
 	wmu      sync.Mutex
 	watchers map[chan struct{}]struct{}
+
+	ev eventLog
 }
 
 var _ store.Store = (*Store)(nil)

@@ -71,6 +71,14 @@
 // which may belong to a transaction still in flight). TrimChanges deletes
 // old entries but always keeps the newest.
 //
+// # Event log
+//
+// store.EventLog is hatrack_events (bigserial key, one index on
+// (account, time DESC, id), time in Unix nanoseconds). AppendEvents is one
+// READ COMMITTED transaction per batch (COPY), without the write lock, a
+// change-log row or a NOTIFY: events are not changes. TrimEvents deletes
+// account by account, at most 5000 events per statement.
+//
 // # Watch
 //
 // Update issues NOTIFY hatrack_changes (payload: the last seq) in the same

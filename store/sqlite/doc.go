@@ -36,6 +36,12 @@
 // LastSeq every 250ms while anyone watches so that commits from another
 // process on the same file are noticed too.
 //
+// The event log (store.EventLog) is hatrack_events, a rowid table with one
+// index (account, time DESC, id): AppendEvents is one BEGIN IMMEDIATE
+// transaction per batch on the writer, with no change-log row and no
+// Watch signal; TrimEvents deletes account by account in transactions of
+// at most 5000 events.
+//
 // BackupTo makes an online consistent copy (VACUUM INTO); Restore puts a
 // backup in place while the server is stopped.
 package sqlite

@@ -187,7 +187,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		qs []string
 	}{
 		{s.r, []string{qGet, qGetByID, qChanges, qLastSeq}},
-		{s.w, []string{qGet, qGetByID, qLastSeq, qLogChange, qCreate, qPut, qDelete}},
+		{s.w, []string{qGet, qGetByID, qLastSeq, qLogChange, qCreate, qPut, qDelete, qAppendEvent}},
 	} {
 		for _, q := range p.qs {
 			st, err := p.db.PrepareContext(ctx, q)

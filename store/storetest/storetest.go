@@ -82,6 +82,9 @@ func RunTests(t *testing.T, open func(t *testing.T) store.Store, opts ...Option)
 	}
 	t.Run("Closed", func(t *testing.T) { testClosed(t, open(t)) })
 
+	// Optional interfaces: skipped only for a backend without them.
+	t.Run("EventLog", func(t *testing.T) { runEventLogTests(t, open) })
+
 	if cfg.pair != nil {
 		t.Run("TwoHandles", func(t *testing.T) {
 			t.Run("Watch", func(t *testing.T) {
