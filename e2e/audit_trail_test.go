@@ -23,7 +23,8 @@ import (
 const auditLookupPy = `
 import json, os, sys, boto3
 ct = boto3.client("cloudtrail", endpoint_url=os.environ["HATRACK_URL"], region_name="us-east-1",
-    aws_access_key_id=os.environ["KEY"], aws_secret_access_key=os.environ["SECRET"])
+    aws_access_key_id=os.environ["KEY"], aws_secret_access_key=os.environ["SECRET"],
+    aws_session_token=os.environ.get("TOKEN") or None)
 kwargs = {}
 if len(sys.argv) > 2:
     kwargs["LookupAttributes"] = [{"AttributeKey": sys.argv[1], "AttributeValue": sys.argv[2]}]
@@ -55,7 +56,7 @@ func botoLookup(t *testing.T, s *Server, c Creds, key, value string) []lookedUp 
 		}
 		t.Skip("boto3 not installed")
 	}
-	out, errOut, code := run(t, []string{"HATRACK_URL=" + s.URL, "KEY=" + c.ID, "SECRET=" + c.Secret}, py, "-c", auditLookupPy, key, value)
+	out, errOut, code := run(t, []string{"HATRACK_URL=" + s.URL, "KEY=" + c.ID, "SECRET=" + c.Secret, "TOKEN=" + c.Token}, py, "-c", auditLookupPy, key, value)
 	if code != 0 {
 		t.Fatalf("boto3 lookup_events %s=%s: exit %d\n%s", key, value, code, errOut)
 	}

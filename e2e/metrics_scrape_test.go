@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -56,7 +57,13 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	apiErr(t, err, "SignatureDoesNotMatch", 403, "")
 	must(stsClient(s, mia).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}))
 
+	// Audit events are written by a background writer in groups (up to
+	// 20 ms after the request): wait, within a bound, for the first group.
 	m := scrapeMetrics(t, s.URL)
+	for deadline := time.Now().Add(2 * time.Second); m[`hatrack_audit_events_written_total`] <= 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		m = scrapeMetrics(t, s.URL)
+	}
 	for series, want := range map[string]float64{
 		`hatrack_requests_total{action="CreateUser",code="OK",service="iam"}`:                   1,
 		`hatrack_requests_total{action="CreateUser",code="EntityAlreadyExists",service="iam"}`:  1,
