@@ -17,6 +17,9 @@ type Services struct {
 	Audit *audit.Trail
 	// Federation serves AssumeRoleWithWebIdentity/SAML (sts_federation.go).
 	Federation *Federation
+	// Hatrack serves Hatrack's own API: resource policies and the
+	// authorization endpoint (JSON 1.1, hatrack_ops.go).
+	Hatrack *Hatrack
 }
 
 // RegisterAll registers every operation Hatrack serves.
@@ -50,5 +53,8 @@ func RegisterJSON(reg *JSONRegistry, s Services) {
 	}
 	if s.Audit != nil {
 		reg.Add(cloudTrailService, cloudTrailOps(s.Audit)...)
+	}
+	if s.Hatrack != nil {
+		reg.Add(hatrackService, hatrackOps(s.Hatrack)...)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/hatrack/hatrack/internal/keyring"
 	"github.com/hatrack/hatrack/internal/metrics"
 	"github.com/hatrack/hatrack/internal/orgs"
+	"github.com/hatrack/hatrack/internal/resources"
 	"github.com/hatrack/hatrack/internal/sigv4"
 	"github.com/hatrack/hatrack/internal/sts"
 	"github.com/hatrack/hatrack/policy"
@@ -309,6 +310,8 @@ func (n *Node) routes() http.Handler {
 	fed := &api.Federation{IAM: n.IAM, STS: n.STS, Trust: n.authz, Now: n.cfg.Now,
 		Keys: &oidc.KeySource{AllowHTTPLoopback: n.cfg.OIDCAllowHTTPLoopback || os.Getenv("HATRACK_OIDC_ALLOW_HTTP_LOOPBACK") == "1", Now: n.cfg.Now}}
 	services.Federation = fed
+	services.Hatrack = &api.Hatrack{Resources: resources.New(n.store), Resolver: n.resolver, Decider: n.authz,
+		KeyCache: sigv4.NewKeyCache(4096), Now: n.cfg.Now}
 	api.RegisterAll(reg, services)
 	jreg := &api.JSONRegistry{}
 	api.RegisterJSON(jreg, services)
