@@ -139,15 +139,17 @@ func jsonParameters(body []byte) map[string]any {
 // members in lower camel case, secrets dropped, dates in CloudTrail's
 // "Jan 2, 2006, 3:04:05 PM" form.
 func responseElements(result any) any {
-	b, err := json.Marshal(result)
-	if err != nil {
-		return nil
-	}
-	var v any
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		return nil
+	v, ok := plain(result)
+	if !ok {
+		b, err := json.Marshal(result)
+		if err != nil {
+			return nil
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			return nil
+		}
 	}
 	out := camel(v, true)
 	if m, ok := out.(map[string]any); ok && len(m) == 0 {
