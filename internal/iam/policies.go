@@ -198,8 +198,8 @@ func checkPolicyARN(member, arn string) error {
 }
 
 // loadPolicy resolves a policy ARN visible to account: AWS-managed or the
-// account's own. notFound builds the error for a missing policy.
-func (s *Service) loadPolicy(ctx context.Context, r store.Reader, account, arn string, notFound func(string) error) (*ManagedPolicy, store.Record, error) {
+// account's own. errNo builds the error for a missing policy.
+func (s *Service) loadPolicy(ctx context.Context, r store.Reader, account, arn string, errNo func(string) error) (*ManagedPolicy, store.Record, error) {
 	acct, path, name, ok := splitPolicyARN(arn)
 	if !ok {
 		return nil, store.Record{}, awserr.InvalidInput("ARN %s is not valid.", arn)
@@ -207,21 +207,19 @@ func (s *Service) loadPolicy(ctx context.Context, r store.Reader, account, arn s
 	if acct == AWSAccount {
 		m, ok := managed.ByARN(arn)
 		if !ok {
-			return nil, store.Record{}, notFound(arn)
+			return nil, store.Record{}, errNo(arn)
 		}
 		return fromAWS(m), store.Record{}, nil
 	}
 	if acct != account {
-		return nil, store.Record{}, notFound(arn)
+		return nil, store.Record{}, errNo(arn)
 	}
 	p, rec, err := get[ManagedPolicy](ctx, r, KindPolicy, account, name)
-	if notFoundErr(err) || (err == nil && (p.Path != path || p.Name != name)) {
-		return nil, rec, notFound(arn)
+	if notFound(err) || (err == nil && (p.Path != path || p.Name != name)) {
+		return nil, rec, errNo(arn)
 	}
 	return p, rec, err
 }
-
-func notFoundErr(err error) bool { return notFound(err) }
 
 // counts fills a policy's attachment and boundary-usage counts for account.
 func (s *Service) counts(ctx context.Context, r store.Reader, account string, p *ManagedPolicy) error {

@@ -247,25 +247,35 @@ func (s *Service) CreateOIDCProvider(ctx context.Context, account string, in Cre
 	return p, nil
 }
 
-// oidcByARN validates the ARN and loads the provider.
-func oidcByARN(ctx context.Context, r store.Reader, account, arn string) (*OIDCProvider, error) {
+// providerByARN validates a provider ARN (the request member named
+// member) and loads the provider of kind from account; errNo words the
+// NoSuchEntity, name reads the stored provider's name for an exact
+// (case-sensitive) match.
+func providerByARN[T any](ctx context.Context, r store.Reader, account, arn, member, kind string,
+	errNo func(string) error, name func(*T) string) (*T, error) {
 	var v awserr.Validation
-	checkARNMember(&v, "openIDConnectProviderArn", arn)
+	checkARNMember(&v, member, arn)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	acct, kind, name, ok := SplitProviderARN(arn)
-	if !ok || kind != KindOIDCProvider {
+	acct, k, n, ok := SplitProviderARN(arn)
+	if !ok || k != kind {
 		return nil, awserr.InvalidInput("ARN %s is not valid.", arn)
 	}
 	if acct != account {
-		return nil, errNoOIDC(arn)
+		return nil, errNo(arn)
 	}
-	p, _, err := get[OIDCProvider](ctx, r, KindOIDCProvider, account, name)
-	if notFound(err) || (err == nil && p.URL != name) {
-		return nil, errNoOIDC(arn)
+	p, _, err := get[T](ctx, r, kind, account, n)
+	if notFound(err) || (err == nil && name(p) != n) {
+		return nil, errNo(arn)
 	}
 	return p, err
+}
+
+// oidcByARN validates the ARN and loads the provider.
+func oidcByARN(ctx context.Context, r store.Reader, account, arn string) (*OIDCProvider, error) {
+	return providerByARN(ctx, r, account, arn, "openIDConnectProviderArn", KindOIDCProvider, errNoOIDC,
+		func(p *OIDCProvider) string { return p.URL })
 }
 
 // GetOIDCProvider returns the provider named by arn in account.
@@ -548,23 +558,8 @@ func validUntil(md *saml.Metadata, now time.Time) time.Time {
 }
 
 func samlByARN(ctx context.Context, r store.Reader, account, arn string) (*SAMLProvider, error) {
-	var v awserr.Validation
-	checkARNMember(&v, "sAMLProviderArn", arn)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	acct, kind, name, ok := SplitProviderARN(arn)
-	if !ok || kind != KindSAMLProvider {
-		return nil, awserr.InvalidInput("ARN %s is not valid.", arn)
-	}
-	if acct != account {
-		return nil, errNoSAML(arn)
-	}
-	p, _, err := get[SAMLProvider](ctx, r, KindSAMLProvider, account, name)
-	if notFound(err) || (err == nil && p.Name != name) {
-		return nil, errNoSAML(arn)
-	}
-	return p, err
+	return providerByARN(ctx, r, account, arn, "sAMLProviderArn", KindSAMLProvider, errNoSAML,
+		func(p *SAMLProvider) string { return p.Name })
 }
 
 // GetSAMLProvider returns the provider named by arn in account.
