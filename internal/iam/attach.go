@@ -50,12 +50,9 @@ func (s *Service) AttachPolicy(ctx context.Context, account, typ, name, arn stri
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		e, err := s.entity(ctx, tx, account, typ, name)
+		e, err := s.editableEntity(ctx, tx, account, typ, name)
 		if err != nil {
 			return err
-		}
-		if e.ServiceLinked {
-			return errProtectedRole(e.Name)
 		}
 		mp, _, err := s.loadPolicy(ctx, tx, account, arn, errNotAttachable)
 		if err != nil {
@@ -91,12 +88,9 @@ func (s *Service) DetachPolicy(ctx context.Context, account, typ, name, arn stri
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		e, err := s.entity(ctx, tx, account, typ, name)
+		e, err := s.editableEntity(ctx, tx, account, typ, name)
 		if err != nil {
 			return err
-		}
-		if e.ServiceLinked {
-			return errProtectedRole(e.Name)
 		}
 		err = tx.Delete(ctx, KindAttachment, account, attachmentName(arn, e))
 		if notFound(err) {
@@ -197,12 +191,9 @@ func (s *Service) PutPermissionsBoundary(ctx context.Context, account, typ, name
 		}
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		e, err := s.entity(ctx, tx, account, typ, name)
+		e, err := s.editableEntity(ctx, tx, account, typ, name)
 		if err != nil {
 			return err
-		}
-		if e.ServiceLinked {
-			return errProtectedRole(e.Name)
 		}
 		if arn != "" {
 			if err := checkBoundaryPolicy(ctx, tx, account, arn); err != nil {
@@ -263,12 +254,9 @@ func (s *Service) PutInlinePolicy(ctx context.Context, account, typ, entityName,
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		e, err := s.entity(ctx, tx, account, typ, entityName)
+		e, err := s.editableEntity(ctx, tx, account, typ, entityName)
 		if err != nil {
 			return err
-		}
-		if e.ServiceLinked {
-			return errProtectedRole(e.Name)
 		}
 		recs, err := tx.List(ctx, store.Filter{Kind: KindInlinePolicy, Account: account, Parent: e.key()})
 		if err != nil {
@@ -329,12 +317,9 @@ func (s *Service) DeleteInlinePolicy(ctx context.Context, account, typ, entityNa
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		e, err := s.entity(ctx, tx, account, typ, entityName)
+		e, err := s.editableEntity(ctx, tx, account, typ, entityName)
 		if err != nil {
 			return err
-		}
-		if e.ServiceLinked {
-			return errProtectedRole(e.Name)
 		}
 		err = tx.Delete(ctx, KindInlinePolicy, account, inlineName(e, policyName))
 		if notFound(err) {

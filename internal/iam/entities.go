@@ -63,6 +63,16 @@ type link struct {
 	UserID     string `json:",omitempty"`
 }
 
+// editableEntity is entity for changes: a service-linked role's policies
+// cannot be edited (UnmodifiableEntity).
+func (s *Service) editableEntity(ctx context.Context, r store.Reader, account, typ, name string) (entityRef, error) {
+	e, err := s.entity(ctx, r, account, typ, name)
+	if err == nil && e.ServiceLinked {
+		return e, errProtectedRole(e.Name)
+	}
+	return e, err
+}
+
 // entity resolves a user, group or role by name inside a transaction.
 func (s *Service) entity(ctx context.Context, r store.Reader, account, typ, name string) (entityRef, error) {
 	switch typ {
