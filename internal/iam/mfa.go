@@ -179,9 +179,9 @@ func (d *MFADevice) ownedBy(userID string) bool {
 	return d.UserID == userID
 }
 
-// EnableMFADevice assigns a virtual device to userName ("" = root) after
-// checking two consecutive codes.
-func (s *Service) EnableMFADevice(ctx context.Context, account, userName, serial, code1, code2 string) error {
+// checkTwoCodes validates the members of EnableMFADevice and
+// ResyncMFADevice.
+func checkTwoCodes(userName, serial, code1, code2 string) error {
 	var v awserr.Validation
 	if userName != "" {
 		checkName(&v, "userName", userName, 128)
@@ -189,7 +189,13 @@ func (s *Service) EnableMFADevice(ctx context.Context, account, userName, serial
 	checkSerial(&v, serial)
 	checkAuthCode(&v, "authenticationCode1", code1)
 	checkAuthCode(&v, "authenticationCode2", code2)
-	if err := v.Err(); err != nil {
+	return v.Err()
+}
+
+// EnableMFADevice assigns a virtual device to userName ("" = root) after
+// checking two consecutive codes.
+func (s *Service) EnableMFADevice(ctx context.Context, account, userName, serial, code1, code2 string) error {
+	if err := checkTwoCodes(userName, serial, code1, code2); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
@@ -238,14 +244,7 @@ func (s *Service) checkTwoCodes(d *MFADevice, code1, code2 string) (int64, error
 // ResyncMFADevice re-synchronises an enabled device with two consecutive
 // codes.
 func (s *Service) ResyncMFADevice(ctx context.Context, account, userName, serial, code1, code2 string) error {
-	var v awserr.Validation
-	if userName != "" {
-		checkName(&v, "userName", userName, 128)
-	}
-	checkSerial(&v, serial)
-	checkAuthCode(&v, "authenticationCode1", code1)
-	checkAuthCode(&v, "authenticationCode2", code2)
-	if err := v.Err(); err != nil {
+	if err := checkTwoCodes(userName, serial, code1, code2); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
