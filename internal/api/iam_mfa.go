@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 
-	"github.com/hatrack/hatrack/internal/authn"
-	"github.com/hatrack/hatrack/internal/awserr"
 	"github.com/hatrack/hatrack/internal/iam"
 )
 
@@ -22,21 +20,6 @@ type xmlVirtualMFADevice struct {
 	User         *xmlUser   `xml:",omitempty" json:",omitempty"`
 	EnableDate   *Timestamp `xml:",omitempty" json:",omitempty"`
 	Tags         []xmlTag   `xml:"Tags>member,omitempty" json:",omitempty"`
-}
-
-// mfaOwner is the UserName member, or the caller itself: an IAM user
-// names itself, root "" (its own devices).
-func mfaOwner(c *Call) (string, error) {
-	if n := c.str("UserName"); n != "" {
-		return n, nil
-	}
-	switch c.Caller.Type {
-	case authn.TypeUser:
-		return c.Caller.UserName, nil
-	case authn.TypeRoot:
-		return "", nil
-	}
-	return "", awserr.ValidationError("Must specify userName when calling with non-User credentials")
 }
 
 func mfaARN(c *Call, name, path string) string {
@@ -90,7 +73,7 @@ func iamMFAOps(svc *iam.Service) []*Op {
 			}},
 		{Service: "iam", Name: "DeactivateMFADevice", Mutates: true, Resource: targetUserARN,
 			Handle: func(ctx context.Context, c *Call) (any, error) {
-				owner, err := mfaOwner(c)
+				owner, err := targetUser(c)
 				if err != nil {
 					return nil, err
 				}
@@ -102,7 +85,7 @@ func iamMFAOps(svc *iam.Service) []*Op {
 			}},
 		{Service: "iam", Name: "ListMFADevices", Resource: targetUserARN,
 			Handle: func(ctx context.Context, c *Call) (any, error) {
-				owner, err := mfaOwner(c)
+				owner, err := targetUser(c)
 				if err != nil {
 					return nil, err
 				}
