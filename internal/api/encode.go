@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hatrack/hatrack/internal/awserr"
@@ -66,15 +67,17 @@ func writeResult(w http.ResponseWriter, r *http.Request, ns, op, requestID strin
 		w.Write(body)
 		return
 	}
-	var buf bytes.Buffer
+	x := xmlWriters.Get().(*xmlWriter)
+	buf := &x.buf
+	buf.Reset()
 	buf.WriteString(`<` + op + `Response xmlns="` + ns + `">` + "\n")
 	if result != nil {
-		enc := xml.NewEncoder(&buf)
-		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
+		if err := x.enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
+			// The encoder may hold half an element: it is not reused.
 			writeError(w, r, ns, requestID, awserr.InternalFailure())
 			return
 		}
-		enc.Flush()
+		x.enc.Flush()
 		buf.WriteByte('\n')
 	}
 	buf.WriteString("<ResponseMetadata>\n<RequestId>" + requestID + "</RequestId>\n</ResponseMetadata>\n</" + op + "Response>\n")
@@ -82,7 +85,28 @@ func writeResult(w http.ResponseWriter, r *http.Request, ns, op, requestID strin
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(http.StatusOK)
 	w.Write(buf.Bytes())
+	if buf.Cap() <= maxPooledXML {
+		xmlWriters.Put(x)
+	}
 }
+
+// xmlWriter is a reusable answer buffer and the XML encoder writing into
+// it (an xml.Encoder allocates a 4 KiB bufio.Writer when it is made, more
+// than most answers hold).
+type xmlWriter struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+// maxPooledXML bounds the buffers kept for reuse: a large answer (a big
+// GetAccountAuthorizationDetails) is not kept alive by the pool.
+const maxPooledXML = 64 << 10
+
+var xmlWriters = sync.Pool{New: func() any {
+	x := &xmlWriter{}
+	x.enc = xml.NewEncoder(&x.buf)
+	return x
+}}
 
 type xmlErrorResponse struct {
 	XMLName   xml.Name `xml:"ErrorResponse"`
