@@ -139,8 +139,9 @@ func jsonParameters(body []byte) map[string]any {
 // members in lower camel case, secrets dropped, dates in CloudTrail's
 // "Jan 2, 2006, 3:04:05 PM" form.
 func responseElements(result any) any {
-	v, ok := plain(result)
+	out, ok := plainCamel(result)
 	if !ok {
+		var v any
 		b, err := json.Marshal(result)
 		if err != nil {
 			return nil
@@ -150,8 +151,8 @@ func responseElements(result any) any {
 		if err := d.Decode(&v); err != nil {
 			return nil
 		}
+		out = camel(v, true)
 	}
-	out := camel(v, true)
 	if m, ok := out.(map[string]any); ok && len(m) == 0 {
 		return nil
 	}

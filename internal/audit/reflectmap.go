@@ -15,7 +15,13 @@ import (
 // json.Marshaler values) falls back to that round trip, so the output is
 // always the same as before.
 func plain(v any) (any, bool) {
-	return plainValue(reflect.ValueOf(v))
+	return plainValue(reflect.ValueOf(v), false)
+}
+
+// plainCamel is camel(plain(v), true) in one walk: member names in lower
+// camel case, secret members dropped, dates in CloudTrail's form.
+func plainCamel(v any) (any, bool) {
+	return plainValue(reflect.ValueOf(v), true)
 }
 
 var (
@@ -23,7 +29,7 @@ var (
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 )
 
-func plainValue(v reflect.Value) (any, bool) {
+func plainValue(v reflect.Value, cm bool) (any, bool) {
 	if !v.IsValid() {
 		return nil, true
 	}
@@ -46,7 +52,7 @@ func plainValue(v reflect.Value) (any, bool) {
 		if v.IsNil() {
 			return nil, true
 		}
-		return plainValue(v.Elem())
+		return plainValue(v.Elem(), cm)
 	case reflect.String:
 		return v.String(), true
 	case reflect.Bool:
@@ -64,7 +70,7 @@ func plainValue(v reflect.Value) (any, bool) {
 		}
 		out := make([]any, v.Len())
 		for i := range out {
-			e, ok := plainValue(v.Index(i))
+			e, ok := plainValue(v.Index(i), cm)
 			if !ok {
 				return nil, false
 			}
@@ -77,16 +83,27 @@ func plainValue(v reflect.Value) (any, bool) {
 			return nil, false
 		}
 		out := make(map[string]any, len(fields))
-		for _, f := range fields {
+		for i := range fields {
+			f := &fields[i]
+			if cm && f.secret {
+				continue
+			}
 			fv := v.Field(f.index)
 			if f.omitEmpty && fv.IsZero() {
 				continue
 			}
-			e, ok := plainValue(fv)
+			e, ok := plainValue(fv, cm)
 			if !ok {
 				return nil, false
 			}
-			out[f.name] = e
+			if !cm {
+				out[f.name] = e
+				continue
+			}
+			if s, ok := e.(string); ok && f.date {
+				e = trailDate(s)
+			}
+			out[f.camel] = e
 		}
 		return out, true
 	}
@@ -97,6 +114,11 @@ type plainField struct {
 	name      string
 	index     int
 	omitEmpty bool
+	// For plainCamel: the name in lower camel case, whether the member
+	// is a secret, whether it holds a date (see camel).
+	camel  string
+	secret bool
+	date   bool
 }
 
 var fieldCache sync.Map // reflect.Type → []plainField (nil: not plain)
@@ -130,7 +152,9 @@ func structFields(t reflect.Type) []plainField {
 		if name == "" {
 			name = sf.Name
 		}
-		fields = append(fields, plainField{name: name, index: i, omitEmpty: strings.Contains(opts, "omitempty")})
+		cn := lowerFirst(name)
+		fields = append(fields, plainField{name: name, index: i, omitEmpty: strings.Contains(opts, "omitempty"),
+			camel: cn, secret: isSecret(name), date: strings.HasSuffix(cn, "Date") || cn == "expiration"})
 	}
 	if !ok {
 		fields = nil

@@ -48,6 +48,16 @@ func TestPlainMatchesJSONRoundTrip(t *testing.T) {
 				CreateDate                   stamp
 			}
 		}{},
+		&struct {
+			Credentials struct {
+				AccessKeyId, SecretAccessKey, SessionToken string
+				Expiration                                 stamp
+			}
+			AssumedRoleUser struct{ Arn, AssumedRoleId string }
+			Password        string
+			LastUsedDate    *stamp `json:",omitempty"`
+			UpdateDate      string
+		}{Password: "p", LastUsedDate: &now, UpdateDate: "not a date"},
 	} {
 		got, ok := plain(v)
 		if !ok {
@@ -62,6 +72,11 @@ func TestPlainMatchesJSONRoundTrip(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%T:\n got %#v\nwant %#v", v, got, want)
+		}
+		// The one-walk camel form is camel of the plain form.
+		gotCamel, ok := plainCamel(v)
+		if wantCamel := camel(want, true); !ok || !reflect.DeepEqual(gotCamel, wantCamel) {
+			t.Fatalf("%T camel:\n got %#v\nwant %#v", v, gotCamel, wantCamel)
 		}
 	}
 	// Not plain: maps and []byte fall back to encoding/json.

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -302,45 +301,39 @@ func (t *Trail) commit(evs []store.Event) error {
 	return err
 }
 
-// encoder is a reusable JSON encoder and its buffer.
-type encoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
+// encodeBufs are reusable buffers for encode.
+var encodeBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-var encoders = sync.Pool{New: func() any {
-	e := &encoder{}
-	e.enc = json.NewEncoder(&e.buf) // escapes HTML, as json.Marshal does
-	return e
-}}
-
-// encode turns an event into its stored form and its JSON line. The event
-// is marshalled once, into a reused buffer, and copied once: into the
-// stored data, of which the returned line is the "event" member.
+// encode turns an event into its stored form and its JSON line: the
+// stored head's members, then the event as the "event" member (byte for
+// byte what marshalling the stored struct gives). The returned line is
+// the event's part of the stored data.
 func encode(e *Event) (store.Event, []byte, error) {
 	h := storedHead{EventID: e.EventID, EventName: e.EventName, EventSource: e.EventSource, Username: e.username,
 		ReadOnly: e.ReadOnly, Time: e.time.UTC(), Resources: e.lookup}
 	if e.UserIdentity != nil {
 		h.AccessKeyID = e.UserIdentity.AccessKeyID
 	}
-	enc := encoders.Get().(*encoder)
-	defer encoders.Put(enc)
-	enc.buf.Reset()
-	if err := enc.enc.Encode(&h); err != nil {
+	bp := encodeBufs.Get().(*[]byte)
+	defer encodeBufs.Put(bp)
+	b, err := appendHead((*bp)[:0], &h)
+	if err != nil {
 		return store.Event{}, nil, err
 	}
-	head := len(enc.buf.Bytes()) - 2 // without the closing brace and newline
-	enc.buf.Truncate(head)
 	const member = `,"event":`
-	enc.buf.WriteString(member)
-	if err := enc.enc.Encode(e); err != nil {
+	b = append(b, member...)
+	head := len(b)
+	if b, err = appendEvent(b, e); err != nil {
 		return store.Event{}, nil, err
 	}
-	b := enc.buf.Bytes()
+	end := len(b)
+	b = append(b, '}')
+	if cap(b) <= 64<<10 {
+		*bp = b
+	}
 	data := make([]byte, len(b))
-	copy(data, b[:len(b)-1]) // up to the event's newline
-	data[len(data)-1] = '}'  // which becomes the closing brace
-	line := data[head+len(member) : len(data)-1 : len(data)-1]
+	copy(data, b)
+	line := data[head:end:end]
 	return store.Event{Account: e.RecipientAccountID, Time: e.time, ID: e.EventID, Data: data}, line, nil
 }
 
