@@ -76,7 +76,7 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ns := nsIAM
 
 	fail := func(err error) {
-		e := toWire(ctx, call.Log, serviceOf(call.Op), err)
+		e := toWire(ctx, call.Logger(), serviceOf(call.Op), err)
 		if call.Op != nil && call.Op.Service == "sts" {
 			ns = nsSTS
 		}
@@ -134,7 +134,7 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (d *Dispatcher) begin(w http.ResponseWriter, r *http.Request) *Call {
 	reqID := ids.NewRequestID()
 	w.Header().Set("Date", d.now().UTC().Format(http.TimeFormat))
-	return &Call{RequestID: reqID, Time: d.now(), Log: d.Log.With("request_id", reqID), HTTP: r,
+	return &Call{RequestID: reqID, Time: d.now(), log: d.Log, HTTP: r,
 		SourceIP: d.sourceIP(r), UserAgent: r.UserAgent()}
 }
 
@@ -163,7 +163,6 @@ func (d *Dispatcher) run(ctx context.Context, call *Call, body []byte) (any, err
 			return nil, err
 		}
 		call.Caller, call.Region = caller, region
-		call.Log = call.Log.With("caller", caller.ARN)
 	}
 	if !op.NoAuthz && d.Authz != nil {
 		res := "*"
@@ -185,7 +184,7 @@ func (d *Dispatcher) run(ctx context.Context, call *Call, body []byte) (any, err
 	}
 	if op.Mutates && d.CatchUp != nil {
 		if err := d.CatchUp.CatchUp(ctx); err != nil {
-			call.Log.WarnContext(ctx, "cache catch-up failed", "err", err)
+			call.Logger().WarnContext(ctx, "cache catch-up failed", "err", err)
 		}
 	}
 	return result, nil
@@ -194,10 +193,21 @@ func (d *Dispatcher) run(ctx context.Context, call *Call, body []byte) (any, err
 // record logs a request's outcome and hands it to the auditor (e is nil
 // on success).
 func (d *Dispatcher) record(ctx context.Context, call *Call, result any, e *awserr.Error) {
-	if e != nil {
-		call.Log.InfoContext(ctx, "request", "action", opName(call.Op), "status", e.Status, "code", e.Code, "source_ip", call.SourceIP)
-	} else {
-		call.Log.InfoContext(ctx, "request", "action", opName(call.Op), "status", http.StatusOK, "source_ip", call.SourceIP)
+	if d.Log.Enabled(ctx, slog.LevelInfo) {
+		// The attributes Logger would add, then the outcome's.
+		attrs := make([]slog.Attr, 0, 7)
+		attrs = append(attrs, slog.String("request_id", call.RequestID))
+		if call.Caller != nil {
+			attrs = append(attrs, slog.String("caller", call.Caller.ARN))
+		}
+		attrs = append(attrs, slog.String("action", opName(call.Op)))
+		if e != nil {
+			attrs = append(attrs, slog.Int("status", e.Status), slog.String("code", e.Code))
+		} else {
+			attrs = append(attrs, slog.Int("status", http.StatusOK))
+		}
+		attrs = append(attrs, slog.String("source_ip", call.SourceIP))
+		d.Log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 	}
 	if d.Audit != nil && call.Op != nil {
 		d.Audit.Record(ctx, call, result, e)

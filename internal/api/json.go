@@ -311,7 +311,7 @@ func (d *Dispatcher) serveJSON(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var svc *jsonService
 	fail := func(err error) {
-		e := jsonWire(ctx, call.Log, svc, err)
+		e := jsonWire(ctx, call.Logger(), svc, err)
 		d.record(ctx, call, nil, e)
 		writeJSONError(w, call.RequestID, e, wireFields(err))
 	}

@@ -185,3 +185,39 @@ func FuzzJSONDecode(f *testing.F) {
 		}
 	})
 }
+
+// Every request logs one line with its id, action and outcome; an internal
+// error's own log line carries the same request id.
+func TestRequestLogLines(t *testing.T) {
+	d := testJSONDispatcher()
+	var out strings.Builder
+	d.Log = slog.New(slog.NewJSONHandler(&out, nil))
+	for _, tc := range []struct {
+		op     string
+		status float64
+		lines  int
+	}{{"Echo", 200, 1}, {"Crash", 500, 2}} {
+		out.Reset()
+		r := httptest.NewRequest("POST", "/", strings.NewReader(`{}`))
+		r.Header.Set("X-Amz-Target", "Test_20200101."+tc.op)
+		r.Header.Set("Content-Type", JSONContentType)
+		w := httptest.NewRecorder()
+		d.ServeHTTP(w, r)
+		id := w.Header().Get("x-amzn-RequestId")
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) != tc.lines {
+			t.Fatalf("%s: %d log lines, want %d:\n%s", tc.op, len(lines), tc.lines, out.String())
+		}
+		for _, l := range lines {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["request_id"] != id {
+				t.Fatalf("%s: line %s lacks request_id %s (%v)", tc.op, l, id, err)
+			}
+		}
+		var last map[string]any
+		json.Unmarshal([]byte(lines[len(lines)-1]), &last)
+		if last["msg"] != "request" || last["action"] != tc.op || last["status"] != tc.status {
+			t.Fatalf("%s: request line %v", tc.op, last)
+		}
+	}
+}

@@ -52,8 +52,20 @@ type Call struct {
 	SourceIP  string
 	UserAgent string
 	Time      time.Time
-	Log       *slog.Logger
 	HTTP      *http.Request
+	// log is the dispatcher's logger; Logger adds the request's attributes.
+	log *slog.Logger
+}
+
+// Logger is the request's logger: the dispatcher's, with the request id
+// and, once authenticated, the caller. (It is made when needed: most
+// requests log one line, which record writes with the same attributes.)
+func (c *Call) Logger() *slog.Logger {
+	l := c.log.With("request_id", c.RequestID)
+	if c.Caller != nil {
+		l = l.With("caller", c.Caller.ARN)
+	}
+	return l
 }
 
 // Account is the caller's account.

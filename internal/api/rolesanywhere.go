@@ -144,7 +144,7 @@ func raWire(ctx context.Context, c *Call, err error) *awserr.Error {
 	if errors.As(err, &xe) {
 		return &awserr.Error{Code: "AccessDeniedException", Message: xe.Msg, Status: http.StatusForbidden}
 	}
-	e := toWire(ctx, c.Log, "rolesanywhere", err)
+	e := toWire(ctx, c.Logger(), "rolesanywhere", err)
 	switch e.Code {
 	case "AccessDenied":
 		e = &awserr.Error{Code: "AccessDeniedException", Message: e.Message, Status: http.StatusForbidden}

@@ -453,3 +453,22 @@ func BenchmarkGet(b *testing.B) {
 func BenchmarkUpdate(b *testing.B) {
 	storetest.BenchUpdate(b, openAt(b, filepath.Join(b.TempDir(), "bench.db")))
 }
+
+// BenchmarkAppendEvents is the audit trail's write: batches of 200
+// CloudTrail-sized (1.8 KB) events, the batch a busy node commits.
+func BenchmarkAppendEvents(b *testing.B) {
+	s := openAt(b, filepath.Join(b.TempDir(), "bench.db"))
+	data := []byte(`{"event":"` + strings.Repeat("x", 1800) + `"}`)
+	batch := make([]store.Event, 200)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range batch {
+			batch[j] = store.Event{Account: "111111111111", Time: time.Unix(0, int64(i*len(batch)+j)), ID: fmt.Sprintf("e%d-%d", i, j), Data: data}
+		}
+		if err := s.AppendEvents(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
+}
