@@ -140,7 +140,13 @@ func (d *Dispatcher) begin(w http.ResponseWriter, r *http.Request) *Call {
 
 // readBody reads the request body, bounded to MaxBodyBytes.
 func (d *Dispatcher) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var buf []byte
+	// Sized by the declared length (room to read EOF without growing),
+	// up to 64 KiB: a larger claim is not allocated before the bytes come.
+	if n := r.ContentLength; n > 0 && n <= 64<<10 {
+		buf = make([]byte, 0, n+1)
+	}
+	body, err := readAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes), buf)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -149,6 +155,23 @@ func (d *Dispatcher) readBody(w http.ResponseWriter, r *http.Request) ([]byte, e
 		return nil, awserr.New(http.StatusBadRequest, "MalformedQueryString", "The request body could not be read.")
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll into buf (which may be sized for the body).
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // run performs a decoded call (call.Op set): SigV4 authentication with

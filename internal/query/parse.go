@@ -30,8 +30,9 @@ func Parse(r *http.Request, body []byte) (Values, error) {
 }
 
 func isForm(ct string) bool {
-	if ct == "" {
-		return true
+	switch ct {
+	case "", "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8":
+		return true // what SDKs send, without parsing
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "application/x-www-form-urlencoded"
