@@ -1,9 +1,7 @@
 package audit
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -27,29 +25,7 @@ func TestEncodeSameAsMarshal(t *testing.T) {
 	}
 	for _, r := range reqs {
 		for _, e := range Build(r) {
-			ev, line, err := encode(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := json.Marshal(e)
-			if err != nil || !bytes.Equal(line, want) {
-				t.Fatalf("line = %s, want %s (%v)", line, want, err)
-			}
-			h := storedHead{EventID: e.EventID, EventName: e.EventName, EventSource: e.EventSource, Username: e.username,
-				ReadOnly: e.ReadOnly, Time: e.time.UTC(), Resources: e.lookup}
-			if e.UserIdentity != nil {
-				h.AccessKeyID = e.UserIdentity.AccessKeyID
-			}
-			data, err := json.Marshal(&stored{storedHead: h, Event: line})
-			if err != nil || !bytes.Equal(ev.Data, data) {
-				t.Fatalf("data = %s\nwant %s (%v)", ev.Data, data, err)
-			}
-			if ev.Account != e.RecipientAccountID || ev.ID != e.EventID || !ev.Time.Equal(e.time) {
-				t.Fatalf("event %+v for %s/%s/%v", ev, e.RecipientAccountID, e.EventID, e.time)
-			}
-			if s, err := decode(ev.Data); err != nil || s.EventID != e.EventID || !bytes.Equal(s.Event, line) {
-				t.Fatalf("decode = %+v, %v", s, err)
-			}
+			checkSameAsMarshal(t, e)
 		}
 	}
 }

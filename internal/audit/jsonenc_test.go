@@ -38,7 +38,8 @@ func eventFrom(s1, s2, s3 string, n int64, flag bool) *Event {
 }
 
 // checkSameAsMarshal fails unless encode's data and line are what
-// encoding/json gives for the stored struct and the event.
+// encoding/json gives for the stored struct and the event, and the stored
+// event decodes to them.
 func checkSameAsMarshal(t *testing.T, e *Event) {
 	t.Helper()
 	ev, line, err := encode(e)
@@ -60,6 +61,15 @@ func checkSameAsMarshal(t *testing.T, e *Event) {
 	data, err := json.Marshal(&stored{storedHead: h, Event: want})
 	if err != nil || !bytes.Equal(ev.Data, data) {
 		t.Fatalf("data:\n got %s\nwant %s (%v)", ev.Data, data, err)
+	}
+	if ev.Account != e.RecipientAccountID || ev.ID != e.EventID || !ev.Time.Equal(e.time) {
+		t.Fatalf("event %+v for %s/%s/%v", ev, e.RecipientAccountID, e.EventID, e.time)
+	}
+	// (Invalid UTF-8 comes back as U+FFFD, as JSON has it.)
+	var id string
+	json.Unmarshal(appendString(nil, e.EventID), &id)
+	if s, err := decode(ev.Data); err != nil || s.EventID != id || !bytes.Equal(s.Event, line) {
+		t.Fatalf("decode = %+v, %v", s, err)
 	}
 }
 

@@ -186,6 +186,12 @@ func (a *Authorizer) decide(ctx context.Context, req *Request, pctx *policy.Cont
 
 // Authorize is Decide that answers with AWS's AccessDenied on a denial.
 func (a *Authorizer) Authorize(ctx context.Context, req *Request) error {
+	return a.authorize(ctx, req, policy.Result.DenyMessage)
+}
+
+// authorize decides req with a pooled context and answers AccessDenied in
+// message's words on a denial (built before the context goes back).
+func (a *Authorizer) authorize(ctx context.Context, req *Request, message func(policy.Result, *policy.Request) string) error {
 	pctx := ctxPool.Get().(*policy.Context)
 	pctx.Reset()
 	defer ctxPool.Put(pctx)
@@ -196,7 +202,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req *Request) error {
 	if res.Allowed() {
 		return nil
 	}
-	return awserr.AccessDenied("%s", res.DenyMessage(preq))
+	return awserr.AccessDenied("%s", message(res, preq))
 }
 
 // sessionPolicy compiles an inline session policy, once per distinct

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/hatrack/hatrack/internal/authn"
-	"github.com/hatrack/hatrack/internal/awserr"
 	"github.com/hatrack/hatrack/policy"
 )
 
@@ -57,25 +56,9 @@ func (a *Authorizer) AuthorizeTrust(ctx context.Context, t *Trust) error {
 			// No role: deny as an untrusting role would, with the same words.
 			req.ResourcePolicy = denyAll
 		}
-		if err := a.decideTrust(ctx, req); err != nil {
+		if err := a.authorize(ctx, req, policy.Result.ShortDenyMessage); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// decideTrust decides one action of an assumption with a pooled context
-// (the message is built before the context goes back).
-func (a *Authorizer) decideTrust(ctx context.Context, req *Request) error {
-	pctx := ctxPool.Get().(*policy.Context)
-	pctx.Reset()
-	defer ctxPool.Put(pctx)
-	res, preq, err := a.decide(ctx, req, pctx)
-	if err != nil {
-		return err
-	}
-	if !res.Allowed() {
-		return awserr.AccessDenied("%s", res.ShortDenyMessage(preq))
 	}
 	return nil
 }
