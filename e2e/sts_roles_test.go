@@ -234,6 +234,15 @@ func TestSTSMFA(t *testing.T) {
 	if len(devs.MFADevices) != 1 || aws.ToString(devs.MFADevices[0].SerialNumber) != serial {
 		t.Fatalf("ListMFADevices %+v", devs.MFADevices)
 	}
+	got := must(root.GetMFADevice(ctx, &iam.GetMFADeviceInput{UserName: aws.String("alice"), SerialNumber: aws.String(serial)}))
+	if aws.ToString(got.UserName) != "alice" || aws.ToString(got.SerialNumber) != serial || got.EnableDate == nil || time.Since(*got.EnableDate) > time.Minute {
+		t.Fatalf("GetMFADevice %+v", got)
+	}
+	_, err = root.GetMFADevice(ctx, &iam.GetMFADeviceInput{UserName: aws.String("alice"), SerialNumber: aws.String(serial + "x")})
+	apiErr(t, err, "NoSuchEntity", 404, "")
+	// As root without a user name: root's own devices (none).
+	_, err = root.GetMFADevice(ctx, &iam.GetMFADeviceInput{SerialNumber: aws.String(serial)})
+	apiErr(t, err, "NoSuchEntity", 404, "")
 	v := must(root.ListVirtualMFADevices(ctx, &iam.ListVirtualMFADevicesInput{AssignmentStatus: iamtypes.AssignmentStatusTypeAssigned}))
 	if len(v.VirtualMFADevices) != 1 || aws.ToString(v.VirtualMFADevices[0].User.UserName) != "alice" {
 		t.Fatalf("ListVirtualMFADevices %+v", v.VirtualMFADevices)

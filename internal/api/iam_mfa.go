@@ -22,6 +22,23 @@ type xmlVirtualMFADevice struct {
 	Tags         []xmlTag   `xml:"Tags>member,omitempty" json:",omitempty"`
 }
 
+// xmlNewVirtualMFADevice is CreateVirtualMFADevice's answer.
+type xmlNewVirtualMFADevice struct {
+	SerialNumber     string
+	Base32StringSeed string
+	QRCodePNG        string
+	Tags             []xmlTag `xml:"Tags>member,omitempty" json:",omitempty"`
+}
+
+// mfaUserName is the UserName an MFA device's answers show: the account
+// id for the root user's device.
+func mfaUserName(c *Call, d *iam.MFADevice) string {
+	if d.Root {
+		return c.Account()
+	}
+	return d.UserName
+}
+
 func mfaARN(c *Call, name, path string) string {
 	return "arn:aws:iam::" + c.Account() + ":mfa" + orSlash(path) + name
 }
@@ -41,21 +58,16 @@ func iamMFAOps(svc *iam.Service) []*Op {
 				if err != nil {
 					return nil, err
 				}
-				d, seed, err := svc.CreateVirtualMFADevice(ctx, c.Account(), c.str("VirtualMFADeviceName"), c.str("Path"), tags)
+				d, boot, err := svc.CreateVirtualMFADevice(ctx, c.Account(), c.str("VirtualMFADeviceName"), c.str("Path"), tags)
 				if err != nil {
 					return nil, err
 				}
-				return &struct {
-					VirtualMFADevice struct {
-						SerialNumber     string
-						Base32StringSeed string
-						Tags             []xmlTag `xml:"Tags>member,omitempty" json:",omitempty"`
-					}
-				}{struct {
-					SerialNumber     string
-					Base32StringSeed string
-					Tags             []xmlTag `xml:"Tags>member,omitempty" json:",omitempty"`
-				}{d.Serial, base64.StdEncoding.EncodeToString([]byte(seed)), toXMLTags(d.Tags)}}, nil
+				// Both seeds are blobs: base64 on the wire.
+				return &struct{ VirtualMFADevice xmlNewVirtualMFADevice }{xmlNewVirtualMFADevice{
+					SerialNumber:     d.Serial,
+					Base32StringSeed: base64.StdEncoding.EncodeToString([]byte(boot.Base32StringSeed)),
+					QRCodePNG:        base64.StdEncoding.EncodeToString(boot.QRCodePNG),
+					Tags:             toXMLTags(d.Tags)}}, nil
 			}},
 		{Service: "iam", Name: "EnableMFADevice", Mutates: true, Resource: targetUserARN,
 			Handle: func(ctx context.Context, c *Call) (any, error) {
@@ -103,13 +115,24 @@ func iamMFAOps(svc *iam.Service) []*Op {
 					Marker      string `xml:",omitempty" json:",omitempty"`
 				}{MFADevices: []xmlMFADevice{}, IsTruncated: next != "", Marker: next}
 				for _, d := range devs {
-					name := d.UserName
-					if d.Root {
-						name = c.Account()
-					}
-					out.MFADevices = append(out.MFADevices, xmlMFADevice{UserName: name, SerialNumber: d.Serial, EnableDate: TS(d.EnableDate)})
+					out.MFADevices = append(out.MFADevices, xmlMFADevice{UserName: mfaUserName(c, d), SerialNumber: d.Serial, EnableDate: TS(d.EnableDate)})
 				}
 				return out, nil
+			}},
+		{Service: "iam", Name: "GetMFADevice", Resource: targetUserARN,
+			Handle: func(ctx context.Context, c *Call) (any, error) {
+				if err := c.required("SerialNumber"); err != nil {
+					return nil, err
+				}
+				owner, err := targetUser(c)
+				if err != nil {
+					return nil, err
+				}
+				d, err := svc.GetMFADevice(ctx, c.Account(), owner, c.str("SerialNumber"))
+				if err != nil {
+					return nil, err
+				}
+				return &xmlMFADevice{UserName: mfaUserName(c, d), SerialNumber: d.Serial, EnableDate: TS(d.EnableDate)}, nil
 			}},
 		{Service: "iam", Name: "ListVirtualMFADevices",
 			Handle: func(ctx context.Context, c *Call) (any, error) {

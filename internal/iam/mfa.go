@@ -93,23 +93,32 @@ func init() {
 }
 
 // CreateVirtualMFADevice creates an unassigned virtual MFA device and
-// returns it with its Base32 seed (shown once).
-func (s *Service) CreateVirtualMFADevice(ctx context.Context, account, name, path string, tags []Tag) (*MFADevice, string, error) {
+// returns it with its seed, as Base32 and as a QR code (shown once).
+func (s *Service) CreateVirtualMFADevice(ctx context.Context, account, name, path string, tags []Tag) (*MFADevice, *MFABootstrap, error) {
 	var v awserr.Validation
 	checkName(&v, "virtualMFADeviceName", name, 226)
 	checkPath(&v, "path", path)
 	if err := v.Err(); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if err := checkTags(tags); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	d := &MFADevice{Account: account, Path: orSlash(path), Name: name, Created: s.now().UTC().Truncate(time.Second), Tags: tags}
 	d.Serial = "arn:" + Partition + ":iam::" + account + ":mfa" + d.Path + name
 	seed := totp.NewSecret()
+	b32 := totp.EncodeSecret(seed)
+	// The QR code's content, as IAM documents it (the device has no user
+	// yet: the account id stands for the account name). Drawn before the
+	// device is stored, so that a failure stores nothing.
+	png, err := totp.QRCodePNG("otpauth://totp/" + name + "@" + account + "?secret=" + b32)
+	if err != nil {
+		return nil, nil, err
+	}
+	boot := &MFABootstrap{Base32StringSeed: b32, QRCodePNG: png}
 	sealed, err := s.keys.Seal(secretPurpose, seed, []byte(d.Serial))
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	d.SealedSeed = sealed
 	err = s.store.Update(ctx, func(tx store.Tx) error {
@@ -120,9 +129,17 @@ func (s *Service) CreateVirtualMFADevice(ctx context.Context, account, name, pat
 		return err
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
-	return d, totp.EncodeSecret(seed), nil
+	return d, boot, nil
+}
+
+// MFABootstrap is what a new virtual MFA device's owner configures an
+// authenticator app with: the seed in Base32 and the same as a QR code
+// (otpauth://totp/<device name>@<account>?secret=<seed>).
+type MFABootstrap struct {
+	Base32StringSeed string
+	QRCodePNG        []byte
 }
 
 // mfaBySerial loads a device of account by serial number.
@@ -333,6 +350,37 @@ func (s *Service) ListMFADevices(ctx context.Context, account, userName string, 
 		return err
 	})
 	return out, next, err
+}
+
+// GetMFADevice returns the MFA device serial assigned to the user (the
+// root user when userName is empty and the caller is root: see
+// mfaOwner); a device that is not the user's is NoSuchEntity.
+func (s *Service) GetMFADevice(ctx context.Context, account, userName, serial string) (*MFADevice, error) {
+	var v awserr.Validation
+	if userName != "" {
+		checkName(&v, "userName", userName, 128)
+	}
+	checkSerial(&v, serial)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var out *MFADevice
+	err := s.store.View(ctx, func(r store.Reader) error {
+		uid, _, err := s.mfaOwner(ctx, r, account, userName)
+		if err != nil {
+			return err
+		}
+		d, err := s.mfaBySerial(ctx, r, account, serial)
+		if err != nil {
+			return err
+		}
+		if !d.Assigned() || !d.ownedBy(uid) {
+			return errNoDevice(serial)
+		}
+		out = d
+		return nil
+	})
+	return out, err
 }
 
 // ListVirtualMFADevices lists the account's virtual devices by assignment

@@ -440,11 +440,11 @@ func TestMFA(t *testing.T) {
 	other := e.user(acctA, "other")
 	r := e.role(acctA, "NeedsMFA", trustDoc(u.UniqueID, `,"Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}`), 3600)
 
-	d, seedB32, err := e.iam.CreateVirtualMFADevice(ctx, acctA, "mfauser", "", nil)
+	d, boot, err := e.iam.CreateVirtualMFADevice(ctx, acctA, "mfauser", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed, err := totp.DecodeSecret(seedB32)
+	seed, err := totp.DecodeSecret(boot.Base32StringSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
