@@ -37,6 +37,7 @@ func QRCodePNG(content string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
 // quietZone centres img on a white square of the given side.
 func quietZone(img image.Image, side int) image.Image {
 	out := image.NewGray(image.Rect(0, 0, side, side))
