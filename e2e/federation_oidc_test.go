@@ -177,6 +177,22 @@ func TestFedOIDCWebIdentity(t *testing.T) {
 	if aws.ToString(id.Arn) != "arn:aws:sts::"+accountA+":assumed-role/WebRole/web-session" {
 		t.Fatalf("identity %s", aws.ToString(id.Arn))
 	}
+	// The session's later requests carry the token's sub and aud and the
+	// provider (conditions.md): a role policy conditioned on them decides.
+	cond := func(sub string) string {
+		return `{"StringEquals":{"` + issuer.providerName() + `:sub":"` + sub + `","` + issuer.providerName() +
+			`:aud":"client-a","aws:FederatedProvider":"` + provARN + `"}}`
+	}
+	must(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("WebRole"), PolicyName: aws.String("by-subject"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[` +
+			`{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":` + cond("user-42") + `},` +
+			`{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":` + cond("someone-else") + `}]}`)}))
+	webIAM := iamClient(s, sessionCreds(out.Credentials))
+	if _, err := webIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("WebRole")}); err != nil {
+		t.Fatalf("GetRole allowed by the session's sub: %v", err)
+	}
+	_, err = webIAM.ListRoles(ctx, &iam.ListRolesInput{})
+	apiErr(t, err, "AccessDenied", 403, "")
 
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	for _, tc := range []struct {

@@ -81,6 +81,19 @@ func TestFedSAML(t *testing.T) {
 	if !strings.HasSuffix(aws.ToString(id.Arn), ":assumed-role/SAMLRole/alice@example.com") {
 		t.Fatalf("identity %s", aws.ToString(id.Arn))
 	}
+	// Later requests keep saml:sub, saml:sub_type, saml:namequalifier and
+	// aws:FederatedProvider, but not saml:aud (conditions.md).
+	must(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("SAMLRole"), PolicyName: aws.String("by-subject"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[` +
+			`{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"saml:sub":"alice","saml:sub_type":"persistent",` +
+			`"saml:namequalifier":"` + saml.NameQualifier(idp.EntityID, accountA, "Okta") + `","aws:FederatedProvider":"` + provARN + `"}}},` +
+			`{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":{"StringEquals":{"saml:aud":"https://signin.aws.amazon.com/saml"}}}]}`)}))
+	samlIAM := iamClient(s, sessionCreds(out.Credentials))
+	if _, err := samlIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("SAMLRole")}); err != nil {
+		t.Fatalf("GetRole allowed by the session's saml:sub: %v", err)
+	}
+	_, err = samlIAM.ListRoles(ctx, &iam.ListRolesInput{})
+	apiErr(t, err, "AccessDenied", 403, "")
 	// An assertion-level signature works as well; SessionDuration shortens.
 	short := append(append([]samltest.Attr{}, attrs...), samltest.Attr{Name: "https://aws.amazon.com/SAML/Attributes/SessionDuration", Values: []string{"900"}})
 	out, err = assume(resp(idp, samltest.Options{NameID: "alice", Attributes: short, SignAssertion: true}), provARN)

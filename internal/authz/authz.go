@@ -310,10 +310,32 @@ func fillContext(pctx *policy.Context, req *Request, p *policy.Principal, tags m
 		}
 		if c.Type == authn.TypeAssumedRole {
 			pctx.Set("aws:ViaAWSService", "false")
+			setSessionClaims(pctx, s.Extra)
 		}
 	}
 	if req.Extra != nil {
 		req.Extra(pctx)
+	}
+}
+
+// setSessionClaims sets the federation claims a web-identity or SAML role
+// session keeps for its later requests (conditions.md: of the identity
+// provider's keys only amr, aud, id and sub; saml:namequalifier, saml:sub
+// and saml:sub_type; and aws:FederatedProvider). The claims were chosen
+// when the session was minted (token.Claims.Extra).
+func setSessionClaims(pctx *policy.Context, extra map[string]string) {
+	for k, v := range extra {
+		switch {
+		case k == "aws:FederatedProvider", k == "saml:namequalifier", k == "saml:sub", k == "saml:sub_type":
+			pctx.Set(k, v)
+		case strings.HasPrefix(k, "saml:"), strings.HasPrefix(k, "aws:"), strings.HasPrefix(k, "hatrack:"):
+			// Not carried: saml:aud and the other assertion keys, and
+			// Hatrack's own markers.
+		case strings.HasSuffix(k, ":amr"):
+			pctx.Set(k, strings.Split(v, ",")...) // multivalued, joined at minting
+		case strings.HasSuffix(k, ":aud"), strings.HasSuffix(k, ":sub"), strings.HasSuffix(k, ":id"):
+			pctx.Set(k, v)
+		}
 	}
 }
 
