@@ -123,12 +123,15 @@ func pageText(ctx context.Context) string {
 }
 
 // signInAlice signs alice in with her password from the sign-in page.
-func signInAlice(s *Server) chromedp.Action[chromedp.Void] {
+func signInAlice(s *Server) chromedp.Action[chromedp.Void] { return signInAliceAt(s, accountA) }
+
+// signInAliceAt is signInAlice typing account (an id or an alias).
+func signInAliceAt(s *Server, account string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Navigate(s.URL+"/"), // a browser at "/" is sent to the console
 		chromedp.WaitVisible(chromedp.CSS("#form-password")),
 		shot("console-01-signin"),
-		chromedp.SendKeys(chromedp.CSS(`#form-password input[name=account]`), accountA),
+		chromedp.SendKeys(chromedp.CSS(`#form-password input[name=account]`), account),
 		chromedp.SendKeys(chromedp.CSS(`#form-password input[name=username]`), "alice"),
 		chromedp.SendKeys(chromedp.CSS(`#form-password input[name=password]`), alicePassword),
 		chromedp.Click(chromedp.CSS(`#form-password button[type=submit]`)),
@@ -272,6 +275,38 @@ func TestConsoleSignedInUserReadsIAM(t *testing.T) {
 	roles = pageText(ctx)
 	if !strings.Contains(roles, "arn:aws:iam::"+accountA+":role/ReadOnly") {
 		t.Fatalf("roles page as alice:\n%s", roles)
+	}
+}
+
+// "Account ID or alias": the account's alias (in any case) signs in to
+// the same account; an alias nobody has is a failed sign-in.
+func TestConsoleSignInByAlias(t *testing.T) {
+	s := StartServer(t)
+	setUpConsoleWorld(t, s)
+	must(iamClient(s, rootCreds).CreateAccountAlias(context.Background(), &iam.CreateAccountAliasInput{AccountAlias: aws.String("acme-dev")}))
+	ctx := browser(t)
+	var ident, errText string
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/console/signin"),
+		chromedp.WaitVisible(chromedp.CSS("#form-password")),
+		chromedp.SendKeys(chromedp.CSS(`#form-password input[name=account]`), "no-such-alias"),
+		chromedp.SendKeys(chromedp.CSS(`#form-password input[name=username]`), "alice"),
+		chromedp.SendKeys(chromedp.CSS(`#form-password input[name=password]`), alicePassword),
+		chromedp.Click(chromedp.CSS(`#form-password button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#signin-error")),
+		text("#signin-error", &errText),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errText == "" {
+		t.Fatal("an unknown alias signed in without an error")
+	}
+	if err := chromedp.Do(ctx, signInAliceAt(s, "Acme-Dev"), text("#identity", &ident)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ident, "arn:aws:iam::"+accountA+":user/alice") {
+		t.Fatalf("identity after alias sign-in: %q", ident)
 	}
 }
 

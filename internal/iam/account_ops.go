@@ -77,6 +77,30 @@ func (s *Service) CreateAccountAlias(ctx context.Context, account, alias string)
 	})
 }
 
+// AccountForAlias returns the account whose alias is alias (aliases are
+// unique across the deployment), or ok false when no account has it.
+func (s *Service) AccountForAlias(ctx context.Context, alias string) (account string, ok bool, err error) {
+	if alias == "" {
+		return "", false, nil
+	}
+	err = s.store.View(ctx, func(r store.Reader) error {
+		rec, err := r.Get(ctx, KindAccountAlias, "", alias)
+		if notFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var a aliasRecord
+		if err := jsonDecode(rec.Data, &a); err != nil {
+			return err
+		}
+		account, ok = a.Account, true
+		return nil
+	})
+	return account, ok, err
+}
+
 // DeleteAccountAlias removes the account's alias.
 func (s *Service) DeleteAccountAlias(ctx context.Context, account, alias string) error {
 	var v awserr.Validation

@@ -22,6 +22,7 @@ import (
 	"github.com/hatrack/hatrack/internal/federation/oidc"
 	"github.com/hatrack/hatrack/internal/federation/rolesanywhere"
 	"github.com/hatrack/hatrack/internal/iam"
+	"github.com/hatrack/hatrack/internal/ids"
 	"github.com/hatrack/hatrack/internal/keyring"
 	"github.com/hatrack/hatrack/internal/metrics"
 	"github.com/hatrack/hatrack/internal/orgs"
@@ -380,6 +381,16 @@ func (p policySource) SCPs(ctx context.Context, account string) ([][]*policy.Pol
 // (account by its 12-digit id); every failure is the same error.
 func (n *Node) consoleSignIn(ctx context.Context, account, user, password string) (console.Principal, error) {
 	errSignIn := errors.New("console sign-in failed")
+	// "Account ID or alias": an alias (any case) stands for its account.
+	// An unknown one goes on as typed, so that the password check spends
+	// the same work on it as on a wrong password.
+	if !ids.ValidAccountID(account) {
+		if id, ok, err := n.IAM.AccountForAlias(ctx, strings.ToLower(account)); err != nil {
+			return console.Principal{}, errSignIn
+		} else if ok {
+			account = id
+		}
+	}
 	if ok, err := n.IAM.CheckPassword(ctx, account, user, password); err != nil || !ok {
 		return console.Principal{}, errSignIn
 	}
