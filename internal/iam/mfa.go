@@ -151,6 +151,33 @@ func (s *Service) mfaBySerial(ctx context.Context, r store.Reader, account, seri
 	return d, err
 }
 
+// assignedDevice loads the device serial assigned to userName ("" = the
+// root user); any other device, or none, is NoSuchEntity.
+func (s *Service) assignedDevice(ctx context.Context, r store.Reader, account, userName, serial string) (*MFADevice, error) {
+	uid, _, err := s.mfaOwner(ctx, r, account, userName)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.mfaBySerial(ctx, r, account, serial)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Assigned() || !d.ownedBy(uid) {
+		return nil, errNoDevice(serial)
+	}
+	return d, nil
+}
+
+// checkOwnerSerial validates a device's optional user name and serial.
+func checkOwnerSerial(userName, serial string) error {
+	var v awserr.Validation
+	if userName != "" {
+		checkName(&v, "userName", userName, 128)
+	}
+	checkSerial(&v, serial)
+	return v.Err()
+}
+
 func checkSerial(v *awserr.Validation, serial string) {
 	if serial == "" {
 		v.AddNull("serialNumber")
@@ -265,16 +292,9 @@ func (s *Service) ResyncMFADevice(ctx context.Context, account, userName, serial
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		uid, _, err := s.mfaOwner(ctx, tx, account, userName)
+		d, err := s.assignedDevice(ctx, tx, account, userName, serial)
 		if err != nil {
 			return err
-		}
-		d, err := s.mfaBySerial(ctx, tx, account, serial)
-		if err != nil {
-			return err
-		}
-		if !d.Assigned() || !d.ownedBy(uid) {
-			return errNoDevice(serial)
 		}
 		step, err := s.checkTwoCodes(d, code1, code2)
 		if err != nil {
@@ -288,25 +308,13 @@ func (s *Service) ResyncMFADevice(ctx context.Context, account, userName, serial
 // DeactivateMFADevice unassigns a device from userName ("" = root); the
 // virtual device itself remains.
 func (s *Service) DeactivateMFADevice(ctx context.Context, account, userName, serial string) error {
-	var v awserr.Validation
-	if userName != "" {
-		checkName(&v, "userName", userName, 128)
-	}
-	checkSerial(&v, serial)
-	if err := v.Err(); err != nil {
+	if err := checkOwnerSerial(userName, serial); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		uid, _, err := s.mfaOwner(ctx, tx, account, userName)
+		d, err := s.assignedDevice(ctx, tx, account, userName, serial)
 		if err != nil {
 			return err
-		}
-		d, err := s.mfaBySerial(ctx, tx, account, serial)
-		if err != nil {
-			return err
-		}
-		if !d.Assigned() || !d.ownedBy(uid) {
-			return errNoDevice(serial)
 		}
 		d.UserID, d.UserName, d.Root, d.EnableDate = "", "", false, time.Time{}
 		return tx.Put(ctx, mfaRecord(d))
@@ -356,29 +364,14 @@ func (s *Service) ListMFADevices(ctx context.Context, account, userName string, 
 // root user when userName is empty and the caller is root: see
 // mfaOwner); a device that is not the user's is NoSuchEntity.
 func (s *Service) GetMFADevice(ctx context.Context, account, userName, serial string) (*MFADevice, error) {
-	var v awserr.Validation
-	if userName != "" {
-		checkName(&v, "userName", userName, 128)
-	}
-	checkSerial(&v, serial)
-	if err := v.Err(); err != nil {
+	if err := checkOwnerSerial(userName, serial); err != nil {
 		return nil, err
 	}
 	var out *MFADevice
 	err := s.store.View(ctx, func(r store.Reader) error {
-		uid, _, err := s.mfaOwner(ctx, r, account, userName)
-		if err != nil {
-			return err
-		}
-		d, err := s.mfaBySerial(ctx, r, account, serial)
-		if err != nil {
-			return err
-		}
-		if !d.Assigned() || !d.ownedBy(uid) {
-			return errNoDevice(serial)
-		}
+		d, err := s.assignedDevice(ctx, r, account, userName, serial)
 		out = d
-		return nil
+		return err
 	})
 	return out, err
 }
