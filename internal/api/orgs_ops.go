@@ -6,6 +6,7 @@ import (
 
 	"github.com/hatrack/hatrack/internal/awserr"
 	"github.com/hatrack/hatrack/internal/orgs"
+	"github.com/hatrack/hatrack/policy"
 )
 
 // Organizations on the wire (AWS JSON 1.1, X-Amz-Target
@@ -26,35 +27,102 @@ func orgsOps(s *orgs.Service) []*Op {
 		return &Op{Service: orgsService.SigningName, Name: name, Mutates: mutates,
 			Handle: func(ctx context.Context, c *Call) (any, error) { return h(ctx, c, s) }}
 	}
+	// Resources and condition keys follow the Service Authorization
+	// Reference ("Actions, resources, and condition keys for AWS
+	// Organizations"): an op whose row lists resource types is authorized
+	// against the ARN of the resource the request names (for AttachPolicy
+	// and DetachPolicy, the required policy); the others against "*".
+	on := func(op *Op, kind orgs.ResourceKind, id func(orgsIDs) string) *Op {
+		op.Resource = func(c *Call) string {
+			var in orgsIDs
+			if c.decodeJSON(&in) != nil {
+				return "*" // the handler answers SerializationException
+			}
+			return s.ResourceARN(callContext(c), c.Account(), kind, id(in))
+		}
+		return op
+	}
+	// organizations:PolicyType: the type of the policy the request names,
+	// or the type in the request.
+	ofPolicy := func(op *Op) *Op {
+		op.Context = func(c *Call, pc *policy.Context) {
+			var in orgsIDs
+			if c.decodeJSON(&in) != nil {
+				return
+			}
+			if t := s.PolicyType(callContext(c), c.Account(), in.PolicyId); t != "" {
+				pc.Set("organizations:PolicyType", t)
+			}
+		}
+		return op
+	}
+	ofParam := func(op *Op, param func(orgsIDs) string) *Op {
+		op.Context = func(c *Call, pc *policy.Context) {
+			var in orgsIDs
+			if c.decodeJSON(&in) != nil {
+				return
+			}
+			if t := param(in); t != "" {
+				pc.Set("organizations:PolicyType", t)
+			}
+		}
+		return op
+	}
+	account := func(in orgsIDs) string { return in.AccountId }
+	ou := func(in orgsIDs) string { return in.OrganizationalUnitId }
+	parent := func(in orgsIDs) string { return in.ParentId }
+	root := func(in orgsIDs) string { return in.RootId }
+	pol := func(in orgsIDs) string { return in.PolicyId }
 	return []*Op{
 		def("DescribeOrganization", false, orgsDescribeOrganization),
 		def("ListRoots", false, orgsListRoots),
-		def("EnablePolicyType", true, orgsEnablePolicyType),
-		def("DisablePolicyType", true, orgsDisablePolicyType),
+		ofParam(on(def("EnablePolicyType", true, orgsEnablePolicyType), orgs.ResourceRoot, root), func(in orgsIDs) string { return in.PolicyType }),
+		ofParam(on(def("DisablePolicyType", true, orgsDisablePolicyType), orgs.ResourceRoot, root), func(in orgsIDs) string { return in.PolicyType }),
 		def("CreateAccount", true, orgsCreateAccount),
 		def("DescribeCreateAccountStatus", false, orgsDescribeCreateAccountStatus),
 		def("ListCreateAccountStatus", false, orgsListCreateAccountStatus),
 		def("ListAccounts", false, orgsListAccounts),
-		def("ListAccountsForParent", false, orgsListAccountsForParent),
-		def("DescribeAccount", false, orgsDescribeAccount),
-		def("MoveAccount", true, orgsMoveAccount),
-		def("CreateOrganizationalUnit", true, orgsCreateOU),
-		def("DescribeOrganizationalUnit", false, orgsDescribeOU),
-		def("UpdateOrganizationalUnit", true, orgsUpdateOU),
-		def("DeleteOrganizationalUnit", true, orgsDeleteOU),
-		def("ListOrganizationalUnitsForParent", false, orgsListOUsForParent),
-		def("ListChildren", false, orgsListChildren),
-		def("ListParents", false, orgsListParents),
-		def("CreatePolicy", true, orgsCreatePolicy),
-		def("DescribePolicy", false, orgsDescribePolicy),
-		def("UpdatePolicy", true, orgsUpdatePolicy),
-		def("DeletePolicy", true, orgsDeletePolicy),
-		def("AttachPolicy", true, orgsAttachPolicy),
-		def("DetachPolicy", true, orgsDetachPolicy),
-		def("ListPolicies", false, orgsListPolicies),
-		def("ListPoliciesForTarget", false, orgsListPoliciesForTarget),
-		def("ListTargetsForPolicy", false, orgsListTargetsForPolicy),
+		on(def("ListAccountsForParent", false, orgsListAccountsForParent), orgs.ResourceParent, parent),
+		on(def("DescribeAccount", false, orgsDescribeAccount), orgs.ResourceAccount, account),
+		on(def("MoveAccount", true, orgsMoveAccount), orgs.ResourceAccount, account),
+		on(def("CloseAccount", true, orgsCloseAccount), orgs.ResourceAccount, account),
+		on(def("RemoveAccountFromOrganization", true, orgsRemoveAccount), orgs.ResourceAccount, account),
+		on(def("CreateOrganizationalUnit", true, orgsCreateOU), orgs.ResourceParent, parent),
+		on(def("DescribeOrganizationalUnit", false, orgsDescribeOU), orgs.ResourceOU, ou),
+		on(def("UpdateOrganizationalUnit", true, orgsUpdateOU), orgs.ResourceOU, ou),
+		on(def("DeleteOrganizationalUnit", true, orgsDeleteOU), orgs.ResourceOU, ou),
+		on(def("ListOrganizationalUnitsForParent", false, orgsListOUsForParent), orgs.ResourceParent, parent),
+		on(def("ListChildren", false, orgsListChildren), orgs.ResourceParent, parent),
+		on(def("ListParents", false, orgsListParents), orgs.ResourceChild, func(in orgsIDs) string { return in.ChildId }),
+		ofParam(def("CreatePolicy", true, orgsCreatePolicy), func(in orgsIDs) string { return in.Type }),
+		ofPolicy(on(def("DescribePolicy", false, orgsDescribePolicy), orgs.ResourcePolicy, pol)),
+		ofPolicy(on(def("UpdatePolicy", true, orgsUpdatePolicy), orgs.ResourcePolicy, pol)),
+		ofPolicy(on(def("DeletePolicy", true, orgsDeletePolicy), orgs.ResourcePolicy, pol)),
+		ofPolicy(on(def("AttachPolicy", true, orgsAttachPolicy), orgs.ResourcePolicy, pol)),
+		ofPolicy(on(def("DetachPolicy", true, orgsDetachPolicy), orgs.ResourcePolicy, pol)),
+		ofParam(def("ListPolicies", false, orgsListPolicies), func(in orgsIDs) string { return in.Filter }),
+		ofParam(on(def("ListPoliciesForTarget", false, orgsListPoliciesForTarget), orgs.ResourceTarget, func(in orgsIDs) string { return in.TargetId }),
+			func(in orgsIDs) string { return in.Filter }),
+		ofPolicy(on(def("ListTargetsForPolicy", false, orgsListTargetsForPolicy), orgs.ResourcePolicy, pol)),
 	}
+}
+
+// orgsIDs are the request members that name the resource an operation
+// acts on, or its policy type, read for authorization before the handler
+// runs. Only string members: a request whose members have other types is
+// not decoded (and is answered SerializationException by the handler).
+type orgsIDs struct {
+	AccountId, OrganizationalUnitId, ParentId, ChildId, TargetId, PolicyId, RootId string
+	PolicyType, Type, Filter                                                       string
+}
+
+// callContext is the request's context (Background for calls built
+// without an HTTP request).
+func callContext(c *Call) context.Context {
+	if c.HTTP != nil {
+		return c.HTTP.Context()
+	}
+	return context.Background()
 }
 
 // Shapes of the Organizations API.
@@ -154,7 +222,7 @@ func toJSONRoot(o *orgs.Organization) jsonRoot {
 }
 
 func toJSONAccount(a *orgs.Account) jsonAccount {
-	return jsonAccount{Id: a.ID, Arn: a.ARN, Email: a.Email, Name: a.Name, Status: a.State, State: a.State,
+	return jsonAccount{Id: a.ID, Arn: a.ARN, Email: a.Email, Name: a.Name, Status: a.Status, State: a.State,
 		JoinedMethod: a.JoinedMethod, JoinedTimestamp: Epoch(a.Joined)}
 }
 
@@ -381,6 +449,22 @@ func orgsMoveAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error)
 		return nil, err
 	}
 	return nil, s.MoveAccount(ctx, c.Account(), in.AccountId, in.SourceParentId, in.DestinationParentId)
+}
+
+func orgsCloseAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ AccountId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.CloseAccount(ctx, c.Account(), in.AccountId)
+}
+
+func orgsRemoveAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ AccountId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.RemoveAccountFromOrganization(ctx, c.Account(), in.AccountId)
 }
 
 // ouAnswer needs the organization for the OU's ARN.

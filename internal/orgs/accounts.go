@@ -3,6 +3,7 @@ package orgs
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hatrack/hatrack/internal/iam"
@@ -145,13 +146,27 @@ func (s *Service) ListCreateAccountStatus(ctx context.Context, caller string, st
 	return out, err
 }
 
-func describe(ctx context.Context, r store.Reader, org *Organization, m *Member) (*Account, error) {
+// isClosed reports whether CloseAccount closed account.
+func isClosed(ctx context.Context, r store.Reader, account string) (bool, error) {
+	_, err := r.Get(ctx, KindClosed, "", account)
+	if notFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func describe(ctx context.Context, r store.Reader, org *Organization, m *Member, closed bool) (*Account, error) {
 	a, err := getAccount(ctx, r, m.AccountID)
 	if err != nil {
 		return nil, err
 	}
-	return &Account{ID: a.ID, ARN: org.AccountARN(a.ID), Name: a.Name, Email: a.Email, State: "ACTIVE",
-		JoinedMethod: m.JoinedMethod, Joined: m.Joined}, nil
+	out := &Account{ID: a.ID, ARN: org.AccountARN(a.ID), Name: a.Name, Email: a.Email, Status: "ACTIVE", State: "ACTIVE",
+		JoinedMethod: m.JoinedMethod, Joined: m.Joined}
+	if closed {
+		// CloseAccount completes at once: no PENDING_CLOSURE here.
+		out.Status, out.State = "SUSPENDED", "CLOSED"
+	}
+	return out, nil
 }
 
 func members(ctx context.Context, r store.Reader, org *Organization, parent string) ([]*Account, error) {
@@ -159,9 +174,17 @@ func members(ctx context.Context, r store.Reader, org *Organization, parent stri
 	if err != nil {
 		return nil, err
 	}
+	closures, err := list[Closure](ctx, r, store.Filter{Kind: KindClosed})
+	if err != nil {
+		return nil, err
+	}
+	closed := make(map[string]bool, len(closures))
+	for _, c := range closures {
+		closed[c.AccountID] = true
+	}
 	out := make([]*Account, 0, len(ms))
 	for _, m := range ms {
-		a, err := describe(ctx, r, org, m)
+		a, err := describe(ctx, r, org, m, closed[m.AccountID])
 		if err != nil {
 			return nil, err
 		}
@@ -214,7 +237,11 @@ func (s *Service) DescribeAccount(ctx context.Context, caller, id string) (*Acco
 		if err != nil {
 			return err
 		}
-		out, err = describe(ctx, r, org, m)
+		closed, err := isClosed(ctx, r, id)
+		if err != nil {
+			return err
+		}
+		out, err = describe(ctx, r, org, m, closed)
 		return err
 	})
 	return out, err
@@ -257,6 +284,105 @@ func (s *Service) MoveAccount(ctx context.Context, caller, account, source, dest
 		}
 		m.ParentID = dest
 		return tx.Put(ctx, store.Record{Kind: KindMember, Name: m.AccountID, ID: m.AccountID, Parent: dest, Data: encode(m)})
+	})
+}
+
+// closeWindow is the rolling period of the account closure quota.
+const closeWindow = 30 * 24 * time.Hour
+
+// closeQuota is how many accounts an organization with members member
+// accounts may close in closeWindow: the higher of 250 and 20% of its
+// member accounts, at most 1,000 (CloseAccount, API reference).
+func closeQuota(members int) int {
+	q := members / 5
+	if q < 250 {
+		q = 250
+	}
+	if q > 1000 {
+		q = 1000
+	}
+	return q
+}
+
+// CloseAccount closes a member account. The account stays in the
+// organization, in its parent, with Status SUSPENDED and State CLOSED
+// (AWS passes through PENDING_CLOSURE; here the request completes at
+// once). Its IAM entities stay (AWS keeps a closed account 90 days for
+// reinstatement) but its principals can no longer act: SCPs deny a closed
+// account everything (see SCPs), in the organization or removed from it.
+// The management account cannot be closed, nor more accounts than the
+// quota in a rolling 30 days.
+func (s *Service) CloseAccount(ctx context.Context, caller, id string) error {
+	if err := checkAccountID(id); err != nil {
+		return err
+	}
+	return s.update(ctx, caller, func(tx store.Tx, org *Organization) error {
+		if _, err := tx.Get(ctx, KindMember, "", id); notFound(err) {
+			return errAccountNotFound
+		} else if err != nil {
+			return err
+		}
+		if id == org.ManagementAccount {
+			return errCannotCloseManagement()
+		}
+		if _, err := tx.Get(ctx, KindClosed, "", id); err == nil {
+			return errAccountAlreadyClosed
+		} else if !notFound(err) {
+			return err
+		}
+		now := s.stamp()
+		closures, err := list[Closure](ctx, tx, store.Filter{Kind: KindClosed})
+		if err != nil {
+			return err
+		}
+		recent := 0
+		for _, c := range closures {
+			if now.Sub(c.Closed) < closeWindow {
+				recent++
+			}
+		}
+		n, err := tx.Count(ctx, store.Filter{Kind: KindMember})
+		if err != nil {
+			return err
+		}
+		if recent >= closeQuota(n-1) { // the management account is no member account
+			return errCloseQuota()
+		}
+		c := &Closure{AccountID: id, Closed: now}
+		return tx.Create(ctx, store.Record{Kind: KindClosed, Name: id, ID: id, Data: encode(c)})
+	})
+}
+
+// RemoveAccountFromOrganization removes a member account (open or
+// closed) from the organization: its place in the tree and its policy
+// attachments go, so no SCP applies to it any more (a closed account
+// stays closed). The account itself
+// stays, standalone, with its IAM entities — the
+// OrganizationAccountAccessRole included, as AWS leaves it. The
+// management account cannot leave.
+func (s *Service) RemoveAccountFromOrganization(ctx context.Context, caller, id string) error {
+	if err := checkAccountID(id); err != nil {
+		return err
+	}
+	return s.update(ctx, caller, func(tx store.Tx, org *Organization) error {
+		if id == org.ManagementAccount {
+			return errMasterCannotLeave
+		}
+		if _, err := tx.Get(ctx, KindMember, "", id); notFound(err) {
+			return errAccountNotFound
+		} else if err != nil {
+			return err
+		}
+		recs, err := tx.List(ctx, store.Filter{Kind: KindAttachment, Parent: id})
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := tx.Delete(ctx, KindAttachment, "", rec.Name); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(ctx, KindMember, "", id)
 	})
 }
 

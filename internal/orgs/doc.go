@@ -1,8 +1,9 @@
 // Package orgs is the AWS Organizations domain: the organization of the
 // management account, its root, organizational units, member accounts
-// (created with their OrganizationAccountAccessRole), service control
-// policies and their attachments, and the SCP levels the authorizer applies
-// to a member account's principals.
+// (created with their OrganizationAccountAccessRole, closed, removed),
+// service control policies and their attachments, the SCP levels the
+// authorizer applies to a member account's principals, and the ARNs of
+// the resources requests name, for resource-level permissions (arns.go).
 //
 // Every record lives in the store's global space (Account ""), so the
 // authorizer's cache drops everything when any of them changes. Each

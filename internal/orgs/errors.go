@@ -82,6 +82,10 @@ var (
 		"The specified policy type is already enabled in the specified root.")
 	errTypeNotAvailable = orgErr("PolicyTypeNotAvailableForOrganizationException",
 		"You can't use the specified policy type with the feature set currently enabled for this organization.")
+	errAccountAlreadyClosed = orgErr("AccountAlreadyClosedException",
+		"You attempted to close an account that is already closed.")
+	errMasterCannotLeave = orgErr("MasterCannotLeaveOrganizationException",
+		"You can't remove a management account from an organization. If you want the management account to become a member account in another organization, you must first delete the current organization of the management account.")
 	errCASNotFound = orgErr("CreateAccountStatusNotFoundException",
 		"We can't find an create account request with the CreateAccountRequestId that you specified.")
 )
@@ -119,6 +123,16 @@ func errOUNumber() *Error {
 func errAccountNumber() *Error {
 	return reasonErr("ConstraintViolationException", "ACCOUNT_NUMBER_LIMIT_EXCEEDED",
 		"You attempted to exceed the limit on the number of accounts in an organization.")
+}
+
+func errCannotCloseManagement() *Error {
+	return reasonErr("ConstraintViolationException", "CANNOT_CLOSE_MANAGEMENT_ACCOUNT",
+		"You attempted to close the management account. To close the management account for the organization, you must first either remove or close all member accounts in the organization. Follow standard account closure process using root credentials.")
+}
+
+func errCloseQuota() *Error {
+	return reasonErr("ConstraintViolationException", "CLOSE_ACCOUNT_QUOTA_EXCEEDED",
+		"You have exceeded close account quota for the past 30 days.")
 }
 
 // Invalid input (InvalidInputException and its Reason).

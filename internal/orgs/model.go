@@ -21,6 +21,9 @@ const (
 	KindPolicy       = "orgpolicy"     // Name = policy name, ID = p-…
 	KindAttachment   = "orgattachment" // Name = policy id + "/" + target id, Parent = target id
 	KindCreateStatus = "orgcreate"     // Name = ID = car-…
+	// KindClosed marks an account CloseAccount closed; it outlives the
+	// account's membership (a closed account stays closed once removed).
+	KindClosed = "orgclosed" // Name = ID = account id
 )
 
 // Policy types and the one this deployment serves.
@@ -95,10 +98,7 @@ func (o *Organization) AccountARN(id string) string {
 
 // PolicyARN is a policy's ARN (AWS-managed policies live under "aws").
 func (o *Organization) PolicyARN(p *Policy) string {
-	if p.AWSManaged {
-		return "arn:aws:organizations::aws:policy/service_control_policy/" + p.ID
-	}
-	return fmt.Sprintf("arn:aws:organizations::%s:policy/%s/service_control_policy/%s", o.ManagementAccount, o.ID, p.ID)
+	return o.policyARN(p.Type, p.ID, p.AWSManaged)
 }
 
 // SCPEnabled reports whether SCPs are enabled in the root.
@@ -130,13 +130,23 @@ type Member struct {
 
 // Account is a member account as Organizations describes it.
 type Account struct {
-	ID           string
-	ARN          string
-	Name         string
-	Email        string
+	ID    string
+	ARN   string
+	Name  string
+	Email string
+	// Status is the account's Status (ACTIVE, SUSPENDED, PENDING_CLOSURE)
+	// and State its State (ACTIVE, CLOSED, …): a closed account is
+	// SUSPENDED and CLOSED.
+	Status       string
 	State        string
 	JoinedMethod string
 	Joined       time.Time
+}
+
+// Closure records an account's closure.
+type Closure struct {
+	AccountID string
+	Closed    time.Time
 }
 
 // Policy is an Organizations policy.

@@ -11,7 +11,9 @@ import (
 // principals, one level per node of the organization tree from the root
 // down to the account itself (every level must allow). It returns nil —
 // not subject to SCPs — for the management account, for accounts outside
-// the organization and while SCPs are disabled. It implements the SCP half
+// the organization (a removed account included) and while SCPs are
+// disabled. A closed account (even once removed) gets one empty level:
+// everything is denied. It implements the SCP half
 // of internal/authz.Source.
 func (s *Service) SCPs(ctx context.Context, account string) ([][]*policy.Policy, error) {
 	var levels [][]*policy.Policy
@@ -23,15 +25,27 @@ func (s *Service) SCPs(ctx context.Context, account string) ([][]*policy.Policy,
 		if err != nil {
 			return err
 		}
-		if account == org.ManagementAccount || !org.SCPEnabled() {
+		if account == org.ManagementAccount {
+			return nil
+		}
+		if closed, err := isClosed(ctx, r, account); err != nil {
+			return err
+		} else if closed {
+			// A closed account's principals can do nothing, in the
+			// organization or removed from it: one level in which no
+			// policy allows anything, whatever the policy types.
+			levels = [][]*policy.Policy{{}}
 			return nil
 		}
 		m, err := get[Member](ctx, r, KindMember, account)
 		if notFound(err) {
-			return nil
+			return nil // never a member, or removed from the organization
 		}
 		if err != nil {
 			return err
+		}
+		if !org.SCPEnabled() {
+			return nil
 		}
 		// The chain account → OUs → root, then reversed.
 		chain := []string{account}
