@@ -28,8 +28,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-
-	"github.com/hatrack/hatrack/internal/sigv4"
 )
 
 // testCA issues workload certificates.
@@ -75,23 +73,8 @@ func (ca *testCA) issue(t *testing.T, dir, cn string, notAfter time.Time) (certP
 // raCall sends a SigV4-signed Roles Anywhere control-plane request.
 func raCall(t *testing.T, s *Server, c Creds, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var b []byte
-	if body != nil {
-		b, _ = json.Marshal(body)
-	}
-	r, _ := http.NewRequest(method, s.URL+path, bytes.NewReader(b))
-	if body != nil {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	sigv4.Sign(r, b, sigv4.Credentials{AccessKeyID: c.ID, SecretAccessKey: c.Secret, SessionToken: c.Token}, "us-east-1", "rolesanywhere", time.Now())
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	code, _, out := raCallFull(t, s, c, method, path, body)
+	return code, out
 }
 
 const raTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"rolesanywhere.amazonaws.com"},` +

@@ -3,9 +3,12 @@ package api
 import (
 	"context"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +24,7 @@ import (
 // plane (trust anchors, profiles; SigV4 with signing name rolesanywhere,
 // authorized as rolesanywhere:<Operation>) and CreateSession (the X.509
 // signing scheme). Mount it on POST /sessions, /trustanchors,
-// /trustanchor/, /profiles and /profile/.
+// /trustanchor/, /profiles, /profile/, /crls and /crl/.
 type RolesAnywhere struct {
 	D   *Dispatcher
 	Svc *ra.Service
@@ -73,6 +76,20 @@ func (h *RolesAnywhere) route(r *http.Request) (*raRoute, string) {
 		return &raRoute{name: "EnableProfile", mutates: true, handle: h.enableProfile(true)}, seg[1]
 	case len(seg) == 3 && seg[0] == "profile" && seg[2] == "disable" && m == http.MethodPost:
 		return &raRoute{name: "DisableProfile", mutates: true, handle: h.enableProfile(false)}, seg[1]
+	case len(seg) == 1 && seg[0] == "crls" && m == http.MethodPost:
+		return &raRoute{name: "ImportCrl", mutates: true, handle: h.importCrl}, ""
+	case len(seg) == 1 && seg[0] == "crls" && m == http.MethodGet:
+		return &raRoute{name: "ListCrls", handle: h.listCrls}, ""
+	case len(seg) == 2 && seg[0] == "crl" && m == http.MethodGet:
+		return &raRoute{name: "GetCrl", handle: h.getCrl}, seg[1]
+	case len(seg) == 2 && seg[0] == "crl" && m == http.MethodPatch:
+		return &raRoute{name: "UpdateCrl", mutates: true, handle: h.updateCrl}, seg[1]
+	case len(seg) == 2 && seg[0] == "crl" && m == http.MethodDelete:
+		return &raRoute{name: "DeleteCrl", mutates: true, handle: h.deleteCrl}, seg[1]
+	case len(seg) == 3 && seg[0] == "crl" && seg[2] == "enable" && m == http.MethodPost:
+		return &raRoute{name: "EnableCrl", mutates: true, handle: h.enableCrl(true)}, seg[1]
+	case len(seg) == 3 && seg[0] == "crl" && seg[2] == "disable" && m == http.MethodPost:
+		return &raRoute{name: "DisableCrl", mutates: true, handle: h.enableCrl(false)}, seg[1]
 	}
 	return nil, ""
 }
@@ -124,8 +141,11 @@ func (h *RolesAnywhere) resourceARN(c *Call, op, id string) string {
 		return "*"
 	}
 	kind := "profile"
-	if strings.Contains(op, "TrustAnchor") {
+	switch {
+	case strings.Contains(op, "TrustAnchor"):
 		kind = "trust-anchor"
+	case strings.HasSuffix(op, "Crl"):
+		kind = "crl"
 	}
 	region := c.Region
 	if region == "" {
@@ -382,6 +402,139 @@ func (h *RolesAnywhere) enableProfile(on bool) func(ctx context.Context, c *Call
 	}
 }
 
+// Certificate revocation lists.
+
+func raCrlJSON(c *ra.CRL) map[string]any {
+	return map[string]any{"crlId": c.CrlID, "crlArn": c.ARN, "name": c.Name, "enabled": c.Enabled,
+		"crlData": base64.StdEncoding.EncodeToString(c.CrlData), "trustAnchorArn": c.TrustAnchorARN,
+		"createdAt": raTime(c.CreatedAt), "updatedAt": raTime(c.UpdatedAt)}
+}
+
+func raValidation(format string, args ...any) error {
+	return &ra.APIError{Status: http.StatusBadRequest, Type: "ValidationException", Msg: fmt.Sprintf(format, args...)}
+}
+
+// raBlob decodes a REST-JSON blob member (base64).
+func raBlob(member string, v *string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(*v))
+	if err != nil {
+		return nil, raValidation("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must be base64-encoded binary data", member)
+	}
+	return b, nil
+}
+
+func raNotNull(member string) error {
+	return raValidation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+}
+
+func (h *RolesAnywhere) importCrl(ctx context.Context, c *Call, _ string, body []byte) (int, any, error) {
+	var in struct {
+		Name           *string  `json:"name"`
+		CrlData        *string  `json:"crlData"`
+		Enabled        *bool    `json:"enabled"`
+		Tags           []ra.Tag `json:"tags"`
+		TrustAnchorArn *string  `json:"trustAnchorArn"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case in.CrlData == nil:
+		return 0, nil, raNotNull("crlData")
+	case in.Name == nil:
+		return 0, nil, raNotNull("name")
+	case in.TrustAnchorArn == nil:
+		return 0, nil, raNotNull("trustAnchorArn")
+	}
+	data, err := raBlob("crlData", in.CrlData)
+	if err != nil {
+		return 0, nil, err
+	}
+	crl, err := h.Svc.ImportCRL(ctx, c.Caller.Account, raRegion(c), ra.CRLInput{Name: *in.Name, CrlData: data,
+		Enabled: in.Enabled != nil && *in.Enabled, Tags: in.Tags, TrustAnchorARN: *in.TrustAnchorArn})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"crl": raCrlJSON(crl)}, nil
+}
+
+func (h *RolesAnywhere) listCrls(ctx context.Context, c *Call, _ string, _ []byte) (int, any, error) {
+	q := c.HTTP.URL.Query()
+	pageSize := 0
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, nil, raValidation("1 validation error detected: Value '%s' at 'pageSize' failed to satisfy constraint: Member must be a positive integer", v)
+		}
+		pageSize = n
+	}
+	crls, next, err := h.Svc.ListCRLs(ctx, c.Caller.Account, pageSize, q.Get("nextToken"))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := []any{}
+	for _, crl := range crls {
+		out = append(out, raCrlJSON(crl))
+	}
+	res := map[string]any{"crls": out}
+	if next != "" {
+		res["nextToken"] = next
+	}
+	return http.StatusOK, res, nil
+}
+
+func (h *RolesAnywhere) getCrl(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	crl, err := h.Svc.GetCRL(ctx, c.Caller.Account, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"crl": raCrlJSON(crl)}, nil
+}
+
+func (h *RolesAnywhere) updateCrl(ctx context.Context, c *Call, id string, body []byte) (int, any, error) {
+	var in struct {
+		Name    *string `json:"name"`
+		CrlData *string `json:"crlData"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	u := ra.CRLUpdate{Name: in.Name}
+	if in.CrlData != nil {
+		data, err := raBlob("crlData", in.CrlData)
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(data) == 0 {
+			return 0, nil, raValidation("1 validation error detected: Value at 'crlData' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		}
+		u.CrlData = data
+	}
+	crl, err := h.Svc.UpdateCRL(ctx, c.Caller.Account, id, u)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"crl": raCrlJSON(crl)}, nil
+}
+
+func (h *RolesAnywhere) deleteCrl(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	crl, err := h.Svc.DeleteCRL(ctx, c.Caller.Account, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"crl": raCrlJSON(crl)}, nil
+}
+
+func (h *RolesAnywhere) enableCrl(on bool) func(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	return func(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+		crl, err := h.Svc.UpdateCRL(ctx, c.Caller.Account, id, ra.CRLUpdate{Enabled: &on})
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"crl": raCrlJSON(crl)}, nil
+	}
+}
+
 // Data plane.
 
 // rdnTags maps a distinguished name's attributes to session tags
@@ -436,7 +589,17 @@ func (h *RolesAnywhere) createSession(ctx context.Context, c *Call, _ string, bo
 	if err != nil || !anchor.Enabled {
 		return 0, nil, ra.AccessDenied("Untrusted certificate. Insufficient certificate")
 	}
-	if err := ra.VerifyChain(signed.Leaf, signed.Chain, anchor.Certificates(), now); err != nil {
+	chains, err := ra.VerifyChains(signed.Leaf, signed.Chain, anchor.Certificates(), now)
+	if err != nil {
+		return 0, nil, ra.AccessDenied("%s", err.Error())
+	}
+	// Revocation: the leaf, or an intermediate of its chain, listed by an
+	// enabled CRL of the anchor that validated it.
+	isRevoked, err := h.Svc.AnchorRevocations(ctx, anchor)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := ra.CheckRevoked(chains, isRevoked); err != nil {
 		return 0, nil, ra.AccessDenied("%s", err.Error())
 	}
 	profile, err := h.Svc.ProfileByARN(ctx, profileARN)

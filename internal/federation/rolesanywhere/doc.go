@@ -8,7 +8,9 @@
 // `hatrack credentials --certificate …`.
 //
 // Service is the control plane: trust anchors (CERTIFICATE_BUNDLE CA
-// bundles), profiles and the subjects that authenticated, stored as records
+// bundles), profiles, certificate revocation lists (CRLs, each signed by its
+// trust anchor's CA; CreateSession refuses a certificate an enabled CRL of
+// the anchor lists) and the subjects that authenticated, stored as records
 // of the store contract. The HTTP protocol lives in internal/api.
 //
 // Imports: the standard library, internal/sigv4, internal/ids and store.

@@ -188,14 +188,21 @@ func headerSigned(list []string, name string) bool {
 // VerifyChain checks that leaf is an end-entity certificate, valid at now,
 // that chains (through chain) to one of anchors.
 func VerifyChain(leaf *x509.Certificate, chain, anchors []*x509.Certificate, now time.Time) error {
+	_, err := VerifyChains(leaf, chain, anchors, now)
+	return err
+}
+
+// VerifyChains is VerifyChain returning the verified chains (leaf first,
+// anchor CA certificate last), for the revocation check.
+func VerifyChains(leaf *x509.Certificate, chain, anchors []*x509.Certificate, now time.Time) ([][]*x509.Certificate, error) {
 	if leaf.IsCA {
-		return fail("The certificate is a CA certificate, not an end-entity certificate")
+		return nil, fail("The certificate is a CA certificate, not an end-entity certificate")
 	}
 	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		return fail("Certificate is expired or not yet valid")
+		return nil, fail("Certificate is expired or not yet valid")
 	}
 	if len(anchors) == 0 {
-		return fail("Untrusted certificate. Insufficient certificate")
+		return nil, fail("Untrusted certificate. Insufficient certificate")
 	}
 	roots := x509.NewCertPool()
 	for _, a := range anchors {
@@ -205,12 +212,12 @@ func VerifyChain(leaf *x509.Certificate, chain, anchors []*x509.Certificate, now
 	for _, c := range chain {
 		inter.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+	chains, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return fail("Untrusted certificate. Insufficient certificate")
+		return nil, fail("Untrusted certificate. Insufficient certificate")
 	}
-	return nil
+	return chains, nil
 }
 
 // Sign signs r (whose body is body) for IAM Roles Anywhere with the
