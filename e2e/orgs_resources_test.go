@@ -55,14 +55,15 @@ func TestOrgsResourceLevelPermissions(t *testing.T) {
 		t.Fatalf("policy ARN %s", aws.ToString(polA.Arn))
 	}
 	doc := `{"Version":"2012-10-17","Statement":[
-		{"Effect":"Allow","Action":"organizations:DescribeAccount","Resource":["` + acctARN(allowed) + `","arn:aws:organizations::` + accountA + `:account/o-*/9*"]},
+		{"Effect":"Allow","Action":"organizations:DescribeAccount","Resource":["` + acctARN(allowed) + `","arn:aws:organizations::` + accountA + `:account/o-*/999999999999"]},
 		{"Effect":"Allow","Action":["organizations:DescribeOrganizationalUnit","organizations:UpdateOrganizationalUnit"],"Resource":"` + ouARN(ouA) + `"},
 		{"Effect":"Allow","Action":"organizations:ListChildren","Resource":"` + rootARN + `"},
 		{"Effect":"Allow","Action":"organizations:DescribePolicy","Resource":"` + aws.ToString(polA.Arn) + `"},
 		{"Effect":"Allow","Action":"organizations:ListTargetsForPolicy","Resource":"arn:aws:organizations::*:policy/*",
 		 "Condition":{"StringEquals":{"organizations:PolicyType":"SERVICE_CONTROL_POLICY"}}},
 		{"Effect":"Allow","Action":"organizations:ListPolicies","Resource":"*",
-		 "Condition":{"StringEquals":{"organizations:PolicyType":"TAG_POLICY"}}}
+		 "Condition":{"StringEquals":{"organizations:PolicyType":"TAG_POLICY"}}},
+		{"Effect":"Allow","Action":["organizations:AttachPolicy","organizations:DetachPolicy"],"Resource":["` + aws.ToString(polA.Arn) + `","` + ouARN(ouA) + `"]}
 	]}`
 	uo := orgsClient(s, scopedOrgsUser(t, s, "scoped", doc))
 	// denied asserts AWS's denial for the action on resource (a denial
@@ -126,6 +127,22 @@ func TestOrgsResourceLevelPermissions(t *testing.T) {
 		// ListChildren of an OU is authorized on the OU's ARN.
 		_, err := uo.ListChildren(ctx, &organizations.ListChildrenInput{ParentId: aws.String(ouA), ChildType: orgtypes.ChildTypeAccount})
 		denied(t, err, "ListChildren", ouARN(ouA))
+	})
+
+	// AttachPolicy and DetachPolicy need the policy and the target allowed.
+	t.Run("attach to a target", func(t *testing.T) {
+		must(uo.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: polA.Id, TargetId: aws.String(ouA)}))
+		_, err := uo.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: polA.Id, TargetId: aws.String(ouB)})
+		denied(t, err, "AttachPolicy", ouARN(ouB))
+		_, err = uo.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: polB.Id, TargetId: aws.String(ouA)})
+		denied(t, err, "AttachPolicy", aws.ToString(polB.Arn))
+		_, err = uo.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: polA.Id, TargetId: aws.String(other)})
+		denied(t, err, "AttachPolicy", acctARN(other))
+		targets := must(mo.ListTargetsForPolicy(ctx, &organizations.ListTargetsForPolicyInput{PolicyId: polA.Id})).Targets
+		if len(targets) != 1 || aws.ToString(targets[0].TargetId) != ouA {
+			t.Fatalf("policy A targets %+v (a denied attach was stored?)", targets)
+		}
+		must(uo.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: polA.Id, TargetId: aws.String(ouA)}))
 	})
 
 	t.Run("policy", func(t *testing.T) {

@@ -192,13 +192,15 @@ func (d *Dispatcher) run(ctx context.Context, call *Call, body []byte) (any, err
 		if op.Resource != nil {
 			res = op.Resource(call)
 		}
-		areq := &authz.Request{Caller: call.Caller, Action: op.Service + ":" + op.Name, Resource: res,
-			SourceIP: call.SourceIP, UserAgent: call.UserAgent, Region: call.Region, Secure: r.TLS != nil, Time: call.Time}
-		if op.Context != nil {
-			areq.Extra = func(pc *policy.Context) { op.Context(call, pc) }
-		}
-		if err := d.Authz.Authorize(ctx, areq); err != nil {
+		if err := d.authorize(ctx, call, res); err != nil {
 			return nil, err
+		}
+		if op.MoreResources != nil {
+			for _, more := range op.MoreResources(call) {
+				if err := d.authorize(ctx, call, more); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	result, err := op.Handle(ctx, call)
@@ -211,6 +213,17 @@ func (d *Dispatcher) run(ctx context.Context, call *Call, body []byte) (any, err
 		}
 	}
 	return result, nil
+}
+
+// authorize asks whether the call's action is allowed on resource.
+func (d *Dispatcher) authorize(ctx context.Context, call *Call, resource string) error {
+	op := call.Op
+	areq := &authz.Request{Caller: call.Caller, Action: op.Service + ":" + op.Name, Resource: resource,
+		SourceIP: call.SourceIP, UserAgent: call.UserAgent, Region: call.Region, Secure: call.HTTP.TLS != nil, Time: call.Time}
+	if op.Context != nil {
+		areq.Extra = func(pc *policy.Context) { op.Context(call, pc) }
+	}
+	return d.Authz.Authorize(ctx, areq)
 }
 
 // record logs a request's outcome and hands it to the auditor (e is nil

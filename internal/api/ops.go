@@ -35,6 +35,11 @@ type Op struct {
 	// Resource names the ARN the action acts on, from the request; nil
 	// means "*".
 	Resource func(c *Call) string
+	// MoreResources names the further resources the request acts on that
+	// the action's optional resource types cover (Organizations'
+	// AttachPolicy: the target beside the policy); each must be allowed
+	// as well. An empty result adds none.
+	MoreResources func(c *Call) []string
 	// Context adds the operation's own condition keys (iam:PolicyARN,
 	// aws:RequestTag/…, aws:TagKeys, …) to the authorization context.
 	Context func(c *Call, pc *policy.Context)

@@ -31,7 +31,8 @@ func orgsOps(s *orgs.Service) []*Op {
 	// Reference ("Actions, resources, and condition keys for AWS
 	// Organizations"): an op whose row lists resource types is authorized
 	// against the ARN of the resource the request names (for AttachPolicy
-	// and DetachPolicy, the required policy); the others against "*".
+	// and DetachPolicy, the policy and the target, each of which must be
+	// allowed); the others against "*".
 	on := func(op *Op, kind orgs.ResourceKind, id func(orgsIDs) string) *Op {
 		op.Resource = func(c *Call) string {
 			var in orgsIDs
@@ -39,6 +40,21 @@ func orgsOps(s *orgs.Service) []*Op {
 				return "*" // the handler answers SerializationException
 			}
 			return s.ResourceARN(callContext(c), c.Account(), kind, id(in))
+		}
+		return op
+	}
+	// withTarget also authorizes the request's TargetId (an account, OU
+	// or root: AttachPolicy's and DetachPolicy's optional resource types).
+	withTarget := func(op *Op) *Op {
+		op.MoreResources = func(c *Call) []string {
+			var in orgsIDs
+			if c.decodeJSON(&in) != nil {
+				return nil
+			}
+			if arn := s.ResourceARN(callContext(c), c.Account(), orgs.ResourceTarget, in.TargetId); arn != "*" {
+				return []string{arn}
+			}
+			return nil
 		}
 		return op
 	}
@@ -98,8 +114,8 @@ func orgsOps(s *orgs.Service) []*Op {
 		ofPolicy(on(def("DescribePolicy", false, orgsDescribePolicy), orgs.ResourcePolicy, pol)),
 		ofPolicy(on(def("UpdatePolicy", true, orgsUpdatePolicy), orgs.ResourcePolicy, pol)),
 		ofPolicy(on(def("DeletePolicy", true, orgsDeletePolicy), orgs.ResourcePolicy, pol)),
-		ofPolicy(on(def("AttachPolicy", true, orgsAttachPolicy), orgs.ResourcePolicy, pol)),
-		ofPolicy(on(def("DetachPolicy", true, orgsDetachPolicy), orgs.ResourcePolicy, pol)),
+		withTarget(ofPolicy(on(def("AttachPolicy", true, orgsAttachPolicy), orgs.ResourcePolicy, pol))),
+		withTarget(ofPolicy(on(def("DetachPolicy", true, orgsDetachPolicy), orgs.ResourcePolicy, pol))),
 		ofParam(def("ListPolicies", false, orgsListPolicies), func(in orgsIDs) string { return in.Filter }),
 		ofParam(on(def("ListPoliciesForTarget", false, orgsListPoliciesForTarget), orgs.ResourceTarget, func(in orgsIDs) string { return in.TargetId }),
 			func(in orgsIDs) string { return in.Filter }),
