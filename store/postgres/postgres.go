@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hatrack/hatrack/store"
+	"github.com/hatrack/hatrack/store/internal/watchhub"
 )
 
 const (
@@ -42,7 +43,7 @@ type Store struct {
 	closeOnce sync.Once
 	done      chan struct{}
 	wg        sync.WaitGroup
-	hub       *hub
+	hub       *watchhub.Hub
 	lmu       sync.Mutex // guards listening against Close
 	listening bool
 	known     atomic.Int64 // highest seq this handle knows to be committed
@@ -79,7 +80,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store/postgres: %w", err)
 	}
-	s := &Store{pool: pool, done: make(chan struct{}), hub: newHub()}
+	s := &Store{pool: pool, done: make(chan struct{}), hub: watchhub.New()}
 	seq, err := s.LastSeq(ctx)
 	if err != nil {
 		pool.Close()
@@ -101,7 +102,7 @@ func (s *Store) Close() error {
 		s.lmu.Unlock()
 		close(s.done)
 		s.wg.Wait()
-		s.hub.close()
+		s.hub.Close()
 		s.pool.Close()
 	})
 	return nil
@@ -175,7 +176,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 		if err == nil {
 			if seq > 0 {
 				s.advance(seq)
-				s.hub.notify()
+				s.hub.Notify()
 			}
 			return nil
 		}
@@ -320,7 +321,7 @@ func (s *Store) TrimChanges(ctx context.Context, before int64) (int64, error) {
 // watchers are signalled since notifications may have been missed), and by
 // a LastSeq poll every 2s as a fallback.
 func (s *Store) Watch(ctx context.Context) <-chan struct{} {
-	ch := s.hub.add(ctx, s.done)
+	ch := s.hub.Add(ctx, s.done)
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
 	if !s.closed.Load() && !s.listening {
@@ -349,7 +350,7 @@ func (s *Store) listen() {
 			if _, err = conn.Exec(ctx, "LISTEN "+notifyChannel); err == nil {
 				backoff = 100 * time.Millisecond
 				// Anything committed while we were not listening.
-				s.hub.notify()
+				s.hub.Notify()
 				for {
 					n, werr := conn.WaitForNotification(ctx)
 					if werr != nil {
@@ -358,7 +359,7 @@ func (s *Store) listen() {
 					if seq, perr := strconv.ParseInt(n.Payload, 10, 64); perr == nil {
 						s.advance(seq)
 					}
-					s.hub.notify()
+					s.hub.Notify()
 				}
 			}
 			closeCtx, c := context.WithTimeout(context.Background(), 2*time.Second)
@@ -383,14 +384,14 @@ func (s *Store) poll() {
 			return
 		case <-t.C:
 		}
-		if s.hub.count() == 0 {
+		if s.hub.Count() == 0 {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		seq, err := s.LastSeq(ctx)
 		cancel()
 		if err != nil || s.advance(seq) {
-			s.hub.notify()
+			s.hub.Notify()
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	msqlite "modernc.org/sqlite"
 
 	"github.com/hatrack/hatrack/store"
+	"github.com/hatrack/hatrack/store/internal/watchhub"
 )
 
 const (
@@ -42,7 +43,7 @@ type Store struct {
 	closeOnce sync.Once
 	done      chan struct{}
 	wg        sync.WaitGroup
-	hub       *hub
+	hub       *watchhub.Hub
 	known     atomic.Int64 // highest seq this handle knows to be committed
 
 	stmtMu sync.Mutex
@@ -121,7 +122,7 @@ func Open(path string) (*Store, error) {
 		w:     w,
 		r:     r,
 		done:  make(chan struct{}),
-		hub:   newHub(),
+		hub:   watchhub.New(),
 		stmts: map[stmtKey]*sql.Stmt{},
 	}
 	if err := s.prepare(ctx); err != nil {
@@ -150,7 +151,7 @@ func (s *Store) Close() error {
 		s.closed.Store(true)
 		close(s.done)
 		s.wg.Wait()
-		s.hub.close()
+		s.hub.Close()
 		s.stmtMu.Lock()
 		for _, st := range s.stmts {
 			st.Close()
@@ -273,7 +274,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 						break
 					}
 				}
-				s.hub.notify()
+				s.hub.Notify()
 			}
 			return nil
 		}
@@ -389,7 +390,7 @@ func (s *Store) TrimChanges(ctx context.Context, before int64) (int64, error) {
 // (immediately) and by other processes on the same file (by polling
 // LastSeq every 250ms while anyone watches).
 func (s *Store) Watch(ctx context.Context) <-chan struct{} {
-	return s.hub.add(ctx, s.done)
+	return s.hub.Add(ctx, s.done)
 }
 
 func (s *Store) poll() {
@@ -402,7 +403,7 @@ func (s *Store) poll() {
 			return
 		case <-t.C:
 		}
-		if s.hub.count() == 0 {
+		if s.hub.Count() == 0 {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -410,11 +411,11 @@ func (s *Store) poll() {
 		cancel()
 		if err != nil {
 			// Unknown state: wake the followers; they will ask again.
-			s.hub.notify()
+			s.hub.Notify()
 			continue
 		}
 		if k := s.known.Load(); seq != k && s.known.CompareAndSwap(k, seq) {
-			s.hub.notify()
+			s.hub.Notify()
 		}
 	}
 }

@@ -1,22 +1,22 @@
-package sqlite
+package watchhub
 
 import (
 	"context"
 	"sync"
 )
 
-// hub fans commit notifications out to Watch channels. Each channel has a
-// buffer of one and sends never block, so signals coalesce.
-type hub struct {
+// Hub fans commit notifications out to Watch channels.
+type Hub struct {
 	mu     sync.Mutex
 	subs   map[chan struct{}]struct{}
 	closed bool
 }
 
-func newHub() *hub { return &hub{subs: map[chan struct{}]struct{}{}} }
+// New returns an open hub.
+func New() *Hub { return &Hub{subs: map[chan struct{}]struct{}{}} }
 
-// add registers a watcher that lives until ctx ends or the hub closes.
-func (h *hub) add(ctx context.Context, done <-chan struct{}) <-chan struct{} {
+// Add registers a watcher that lives until ctx ends or the hub closes.
+func (h *Hub) Add(ctx context.Context, done <-chan struct{}) <-chan struct{} {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
 	if h.closed {
@@ -36,7 +36,7 @@ func (h *hub) add(ctx context.Context, done <-chan struct{}) <-chan struct{} {
 	return ch
 }
 
-func (h *hub) remove(ch chan struct{}) {
+func (h *Hub) remove(ch chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.subs[ch]; ok {
@@ -45,7 +45,8 @@ func (h *hub) remove(ch chan struct{}) {
 	}
 }
 
-func (h *hub) notify() {
+// Notify signals every watcher.
+func (h *Hub) Notify() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
@@ -56,14 +57,16 @@ func (h *hub) notify() {
 	}
 }
 
-func (h *hub) count() int {
+// Count is the number of live watchers.
+func (h *Hub) Count() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
 }
 
-// close closes every watcher channel; later add calls get a closed channel.
-func (h *hub) close() {
+// Close closes every watcher channel; later Add calls get a closed
+// channel.
+func (h *Hub) Close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closed = true
