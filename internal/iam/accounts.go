@@ -42,16 +42,7 @@ func (s *Service) GetAccount(ctx context.Context, id string) (*Account, error) {
 
 // Accounts lists every account.
 func (s *Service) Accounts(ctx context.Context) ([]*Account, error) {
-	var out []*Account
-	err := s.store.View(ctx, func(r store.Reader) error {
-		recs, err := r.List(ctx, store.Filter{Kind: KindAccount, Account: ""})
-		if err != nil {
-			return err
-		}
-		out, err = decodeAll[Account](recs)
-		return err
-	})
-	return out, err
+	return listAll[Account](ctx, s.store, store.Filter{Kind: KindAccount, Account: ""})
 }
 
 // KindMeta holds deployment-wide facts (one record per fact).

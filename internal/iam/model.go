@@ -132,6 +132,20 @@ func getByID[T any](ctx context.Context, r store.Reader, kind, id string) (*T, s
 	return v, rec, nil
 }
 
+// listAll reads and decodes every record f matches, in one view.
+func listAll[T any](ctx context.Context, st store.Store, f store.Filter) ([]*T, error) {
+	var out []*T
+	err := st.View(ctx, func(r store.Reader) error {
+		recs, err := r.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		out, err = decodeAll[T](recs)
+		return err
+	})
+	return out, err
+}
+
 func decodeAll[T any](recs []store.Record) ([]*T, error) {
 	out := make([]*T, 0, len(recs))
 	for _, rec := range recs {

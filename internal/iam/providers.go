@@ -319,16 +319,7 @@ func (s *Service) OIDCProviderForIssuer(ctx context.Context, account, iss string
 
 // ListOIDCProviders lists the account's OIDC providers.
 func (s *Service) ListOIDCProviders(ctx context.Context, account string) ([]*OIDCProvider, error) {
-	var out []*OIDCProvider
-	err := s.store.View(ctx, func(r store.Reader) error {
-		recs, err := r.List(ctx, store.Filter{Kind: KindOIDCProvider, Account: account})
-		if err != nil {
-			return err
-		}
-		out, err = decodeAll[OIDCProvider](recs)
-		return err
-	})
-	return out, err
+	return listAll[OIDCProvider](ctx, s.store, store.Filter{Kind: KindOIDCProvider, Account: account})
 }
 
 // DeleteOIDCProvider deletes a provider. AWS answers success for an
@@ -592,16 +583,7 @@ func (s *Service) SAMLProviderByARN(ctx context.Context, arn string) (*SAMLProvi
 
 // ListSAMLProviders lists the account's SAML providers.
 func (s *Service) ListSAMLProviders(ctx context.Context, account string) ([]*SAMLProvider, error) {
-	var out []*SAMLProvider
-	err := s.store.View(ctx, func(r store.Reader) error {
-		recs, err := r.List(ctx, store.Filter{Kind: KindSAMLProvider, Account: account})
-		if err != nil {
-			return err
-		}
-		out, err = decodeAll[SAMLProvider](recs)
-		return err
-	})
-	return out, err
+	return listAll[SAMLProvider](ctx, s.store, store.Filter{Kind: KindSAMLProvider, Account: account})
 }
 
 func (s *Service) updateSAML(ctx context.Context, account, arn string, fn func(p *SAMLProvider) error) (*SAMLProvider, error) {
