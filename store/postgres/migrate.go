@@ -4,13 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hatrack/hatrack/store/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -25,46 +23,14 @@ const migrationLockKey int64 = 0x4861747261636b01 // "Hatrack" + 1
 // tests; the store itself uses nothing newer than 11.
 const minServerVersion = 130000
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	ents, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range ents {
-		base, ok := strings.CutSuffix(e.Name(), ".sql")
-		if !ok {
-			continue
-		}
-		num, name, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("bad migration file name %q", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migrations are not numbered 1..n: %d at position %d", m.version, i+1)
-		}
-	}
-	return out, nil
+// migrationList loads the embedded schema steps.
+func migrationList() ([]migrations.Migration, error) {
+	return migrations.Load(migrationFS, "migrations")
 }
 
 // SchemaVersion is the schema version this build migrates to.
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := migrationList()
 	if err != nil {
 		return 0
 	}
@@ -94,7 +60,7 @@ func migrate(ctx context.Context, conn *pgx.Conn) (err error) {
 	if ver < minServerVersion {
 		return fmt.Errorf("PostgreSQL %d is too old; 13 or later is required", ver)
 	}
-	ms, err := migrations()
+	ms, err := migrationList()
 	if err != nil {
 		return err
 	}
@@ -129,18 +95,18 @@ func migrate(ctx context.Context, conn *pgx.Conn) (err error) {
 }
 
 // apply runs one migration and records it, in one transaction.
-func apply(ctx context.Context, conn *pgx.Conn, m migration) error {
+func apply(ctx context.Context, conn *pgx.Conn, m migrations.Migration) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	// No arguments: the simple protocol, which allows several statements.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO hatrack_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		m.version, m.name, time.Now()); err != nil {
+		m.Version, m.Name, time.Now()); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

@@ -5,57 +5,22 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/hatrack/hatrack/store/internal/migrations"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one embedded schema step, migrations/NNNN_name.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	ents, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range ents {
-		base, ok := strings.CutSuffix(e.Name(), ".sql")
-		if !ok {
-			continue
-		}
-		num, name, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("bad migration file name %q", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migrations are not numbered 1..n: %d at position %d", m.version, i+1)
-		}
-	}
-	return out, nil
+// migrationList loads the embedded schema steps.
+func migrationList() ([]migrations.Migration, error) {
+	return migrations.Load(migrationFS, "migrations")
 }
 
 // SchemaVersion is the schema version this build migrates to.
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := migrationList()
 	if err != nil {
 		return 0
 	}
@@ -86,7 +51,7 @@ func Migrate(ctx context.Context, path string) error {
 // BEGIN IMMEDIATE transaction together with its row in
 // hatrack_schema_migrations, so concurrent openers cannot both apply it.
 func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := migrations()
+	ms, err := migrationList()
 	if err != nil {
 		return err
 	}
@@ -105,7 +70,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func apply(ctx context.Context, db *sql.DB, m migration, latest int) error {
+func apply(ctx context.Context, db *sql.DB, m migrations.Migration, latest int) error {
 	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE
 	if err != nil {
 		return err
@@ -118,14 +83,14 @@ func apply(ctx context.Context, db *sql.DB, m migration, latest int) error {
 	if cur > latest {
 		return fmt.Errorf("database schema version %d is newer than this build's %d", cur, latest)
 	}
-	if cur >= m.version {
+	if cur >= m.Version {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO hatrack_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, time.Now().UnixMicro()); err != nil {
+		m.Version, m.Name, time.Now().UnixMicro()); err != nil {
 		return err
 	}
 	return tx.Commit()
