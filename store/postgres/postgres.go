@@ -376,24 +376,13 @@ func (s *Store) listen() {
 
 func (s *Store) poll() {
 	defer s.wg.Done()
-	t := time.NewTicker(pollInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
-		}
-		if s.hub.Count() == 0 {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	s.hub.Poll(s.done, pollInterval, func(ctx context.Context) (bool, error) {
 		seq, err := s.LastSeq(ctx)
-		cancel()
-		if err != nil || s.advance(seq) {
-			s.hub.Notify()
+		if err != nil {
+			return false, err
 		}
-	}
+		return s.advance(seq), nil
+	})
 }
 
 // querier is what a transaction needs of pgx: a pgx.Tx or a connection

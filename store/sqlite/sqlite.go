@@ -395,29 +395,14 @@ func (s *Store) Watch(ctx context.Context) <-chan struct{} {
 
 func (s *Store) poll() {
 	defer s.wg.Done()
-	t := time.NewTicker(pollInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
-		}
-		if s.hub.Count() == 0 {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	s.hub.Poll(s.done, pollInterval, func(ctx context.Context) (bool, error) {
 		seq, err := s.lastSeq(ctx, s.r)
-		cancel()
 		if err != nil {
-			// Unknown state: wake the followers; they will ask again.
-			s.hub.Notify()
-			continue
+			return false, err
 		}
-		if k := s.known.Load(); seq != k && s.known.CompareAndSwap(k, seq) {
-			s.hub.Notify()
-		}
-	}
+		k := s.known.Load()
+		return seq != k && s.known.CompareAndSwap(k, seq), nil
+	})
 }
 
 // txn implements store.Tx over a *sql.Tx.

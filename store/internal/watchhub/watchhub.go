@@ -3,6 +3,7 @@ package watchhub
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Hub fans commit notifications out to Watch channels.
@@ -73,5 +74,30 @@ func (h *Hub) Close() {
 	for ch := range h.subs {
 		delete(h.subs, ch)
 		close(ch)
+	}
+}
+
+// Poll asks changed every interval while anyone watches, until done
+// closes, and signals the watchers when it reports a change — or fails:
+// an unknown state wakes them, and they ask again. Each call has 5
+// seconds.
+func (h *Hub) Poll(done <-chan struct{}, interval time.Duration, changed func(context.Context) (bool, error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		if h.Count() == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ok, err := changed(ctx)
+		cancel()
+		if err != nil || ok {
+			h.Notify()
+		}
 	}
 }

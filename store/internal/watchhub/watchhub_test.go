@@ -58,3 +58,45 @@ func TestHub(t *testing.T) {
 	}
 	close(done)
 }
+
+// Poll asks only while someone watches, and signals on a change or a
+// failure, not otherwise.
+func TestHubPoll(t *testing.T) {
+	h := New()
+	done := make(chan struct{})
+	answers := make(chan func() (bool, error))
+	asked := make(chan struct{}, 100)
+	go h.Poll(done, time.Millisecond, func(context.Context) (bool, error) {
+		asked <- struct{}{}
+		return (<-answers)()
+	})
+	defer close(done)
+	time.Sleep(20 * time.Millisecond)
+	if len(asked) != 0 {
+		t.Fatal("Poll asked with nobody watching")
+	}
+	w := h.Add(context.Background(), done)
+	for _, tc := range []struct {
+		name   string
+		answer func() (bool, error)
+		signal bool
+	}{
+		{"no change", func() (bool, error) { return false, nil }, false},
+		{"a change", func() (bool, error) { return true, nil }, true},
+		{"a failure", func() (bool, error) { return false, context.DeadlineExceeded }, true},
+	} {
+		answers <- tc.answer
+		// The next question proves the previous answer was handled.
+		answers <- func() (bool, error) { return false, nil }
+		select {
+		case <-w:
+			if !tc.signal {
+				t.Fatalf("%s: signalled", tc.name)
+			}
+		default:
+			if tc.signal {
+				t.Fatalf("%s: not signalled", tc.name)
+			}
+		}
+	}
+}
