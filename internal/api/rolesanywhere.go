@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -24,7 +23,8 @@ import (
 // plane (trust anchors, profiles; SigV4 with signing name rolesanywhere,
 // authorized as rolesanywhere:<Operation>) and CreateSession (the X.509
 // signing scheme). Mount it on POST /sessions, /trustanchors,
-// /trustanchor/, /profiles, /profile/, /crls and /crl/.
+// /trustanchor/, /profiles, /profiles/ (attribute mappings), /profile/,
+// /crls, /crl/, /TagResource, /UntagResource and /ListTagsForResource.
 type RolesAnywhere struct {
 	D   *Dispatcher
 	Svc *ra.Service
@@ -37,7 +37,13 @@ const raServicePrincipal = "rolesanywhere.amazonaws.com"
 type raRoute struct {
 	name    string
 	mutates bool
-	// resource names the ARN acted on ("" = "*").
+	// resource, when set, names the ARN acted on from the request (the
+	// tagging operations' resourceArn); otherwise the path's id does.
+	resource func(c *Call, body []byte) string
+	// tagsIn says where the request's tags are (aws:RequestTag/…,
+	// aws:TagKeys): "tags" (create and TagResource) or "tagKeys"
+	// (UntagResource, aws:TagKeys only).
+	tagsIn string
 	handle func(ctx context.Context, c *Call, id string, body []byte) (int, any, error)
 }
 
@@ -49,7 +55,7 @@ func (h *RolesAnywhere) route(r *http.Request) (*raRoute, string) {
 	case len(seg) == 1 && seg[0] == "sessions" && m == http.MethodPost:
 		return &raRoute{name: "CreateSession", handle: h.createSession}, ""
 	case len(seg) == 1 && seg[0] == "trustanchors" && m == http.MethodPost:
-		return &raRoute{name: "CreateTrustAnchor", mutates: true, handle: h.createTrustAnchor}, ""
+		return &raRoute{name: "CreateTrustAnchor", mutates: true, tagsIn: "tags", handle: h.createTrustAnchor}, ""
 	case len(seg) == 1 && seg[0] == "trustanchors" && m == http.MethodGet:
 		return &raRoute{name: "ListTrustAnchors", handle: h.listTrustAnchors}, ""
 	case len(seg) == 2 && seg[0] == "trustanchor" && m == http.MethodGet:
@@ -63,7 +69,7 @@ func (h *RolesAnywhere) route(r *http.Request) (*raRoute, string) {
 	case len(seg) == 3 && seg[0] == "trustanchor" && seg[2] == "disable" && m == http.MethodPost:
 		return &raRoute{name: "DisableTrustAnchor", mutates: true, handle: h.enableTrustAnchor(false)}, seg[1]
 	case len(seg) == 1 && seg[0] == "profiles" && m == http.MethodPost:
-		return &raRoute{name: "CreateProfile", mutates: true, handle: h.createProfile}, ""
+		return &raRoute{name: "CreateProfile", mutates: true, tagsIn: "tags", handle: h.createProfile}, ""
 	case len(seg) == 1 && seg[0] == "profiles" && m == http.MethodGet:
 		return &raRoute{name: "ListProfiles", handle: h.listProfiles}, ""
 	case len(seg) == 2 && seg[0] == "profile" && m == http.MethodGet:
@@ -76,8 +82,19 @@ func (h *RolesAnywhere) route(r *http.Request) (*raRoute, string) {
 		return &raRoute{name: "EnableProfile", mutates: true, handle: h.enableProfile(true)}, seg[1]
 	case len(seg) == 3 && seg[0] == "profile" && seg[2] == "disable" && m == http.MethodPost:
 		return &raRoute{name: "DisableProfile", mutates: true, handle: h.enableProfile(false)}, seg[1]
+	case len(seg) == 3 && seg[0] == "profiles" && seg[2] == "mappings" && m == http.MethodPut:
+		return &raRoute{name: "PutAttributeMapping", mutates: true, handle: h.putAttributeMapping}, seg[1]
+	case len(seg) == 3 && seg[0] == "profiles" && seg[2] == "mappings" && m == http.MethodDelete:
+		return &raRoute{name: "DeleteAttributeMapping", mutates: true, handle: h.deleteAttributeMapping}, seg[1]
+	case len(seg) == 1 && seg[0] == "TagResource" && m == http.MethodPost:
+		return &raRoute{name: "TagResource", mutates: true, resource: raBodyARN, tagsIn: "tags", handle: h.tagResource}, ""
+	case len(seg) == 1 && seg[0] == "UntagResource" && m == http.MethodPost:
+		return &raRoute{name: "UntagResource", mutates: true, resource: raBodyARN, tagsIn: "tagKeys", handle: h.untagResource}, ""
+	case len(seg) == 1 && seg[0] == "ListTagsForResource" && m == http.MethodGet:
+		return &raRoute{name: "ListTagsForResource", resource: func(c *Call, _ []byte) string { return c.HTTP.URL.Query().Get("resourceArn") },
+			handle: h.listTagsForResource}, ""
 	case len(seg) == 1 && seg[0] == "crls" && m == http.MethodPost:
-		return &raRoute{name: "ImportCrl", mutates: true, handle: h.importCrl}, ""
+		return &raRoute{name: "ImportCrl", mutates: true, tagsIn: "tags", handle: h.importCrl}, ""
 	case len(seg) == 1 && seg[0] == "crls" && m == http.MethodGet:
 		return &raRoute{name: "ListCrls", handle: h.listCrls}, ""
 	case len(seg) == 2 && seg[0] == "crl" && m == http.MethodGet:
@@ -113,9 +130,19 @@ func (h *RolesAnywhere) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	var out any
+	resource := func(c *Call) string { return h.resourceARN(c, rt.name, id) }
+	if rt.resource != nil {
+		resource = func(c *Call) string {
+			if a := rt.resource(c, body); a != "" {
+				return a
+			}
+			return "*"
+		}
+	}
 	call.Op = &Op{Service: ra.SigningName, Name: rt.name, Mutates: rt.mutates,
 		Unsigned: rt.name == "CreateSession", NoAuthz: rt.name == "CreateSession",
-		Resource: func(c *Call) string { return h.resourceARN(c, rt.name, id) },
+		Resource: resource,
+		Context:  func(c *Call, pc *policy.Context) { h.tagContext(ctx, c, rt, resource(c), body, pc) },
 		Handle: func(ctx context.Context, c *Call) (any, error) {
 			var err error
 			status, out, err = rt.handle(ctx, c, id, body)
@@ -152,6 +179,54 @@ func (h *RolesAnywhere) resourceARN(c *Call, op, id string) string {
 		region = "us-east-1"
 	}
 	return "arn:aws:rolesanywhere:" + region + ":" + c.Caller.Account + ":" + kind + "/" + id
+}
+
+// raBodyARN is the resourceArn member of a tagging request's body.
+func raBodyARN(_ *Call, body []byte) string {
+	var in struct {
+		ResourceArn string `json:"resourceArn"`
+	}
+	json.Unmarshal(body, &in)
+	return in.ResourceArn
+}
+
+// tagContext adds the tag condition keys the Service Authorization
+// Reference lists for Roles Anywhere: aws:RequestTag/… and aws:TagKeys
+// from a create or TagResource request's tags, aws:TagKeys from
+// UntagResource's keys, and aws:ResourceTag/… of the trust anchor, profile
+// or CRL acted on.
+func (h *RolesAnywhere) tagContext(ctx context.Context, c *Call, rt *raRoute, resource string, body []byte, pc *policy.Context) {
+	switch rt.tagsIn {
+	case "tags":
+		var in struct {
+			Tags []ra.Tag `json:"tags"`
+		}
+		if json.Unmarshal(body, &in) == nil && len(in.Tags) > 0 {
+			keys := make([]string, 0, len(in.Tags))
+			for _, t := range in.Tags {
+				pc.Set("aws:RequestTag/"+t.Key, t.Value)
+				keys = append(keys, t.Key)
+			}
+			pc.Set("aws:TagKeys", keys...)
+		}
+	case "tagKeys":
+		var in struct {
+			TagKeys []string `json:"tagKeys"`
+		}
+		if json.Unmarshal(body, &in) == nil && len(in.TagKeys) > 0 {
+			pc.Set("aws:TagKeys", in.TagKeys...)
+		}
+	}
+	if resource == "*" || c.Caller == nil {
+		return
+	}
+	tags, err := h.Svc.ResourceTags(ctx, c.Caller.Account, resource)
+	if err != nil {
+		return
+	}
+	for _, t := range tags {
+		pc.Set("aws:ResourceTag/"+t.Key, t.Value)
+	}
 }
 
 // raWire maps errors to the REST-JSON vocabulary.
@@ -239,11 +314,20 @@ func raProfileJSON(p *ra.Profile) map[string]any {
 	m := map[string]any{"profileId": p.ProfileID, "profileArn": p.ARN, "name": p.Name, "roleArns": p.RoleArns,
 		"managedPolicyArns": p.ManagedPolicyArns, "durationSeconds": p.DurationSeconds, "enabled": p.Enabled,
 		"requireInstanceProperties": p.RequireInstanceProps, "acceptRoleSessionName": p.AcceptRoleSessionName,
-		"createdBy": p.CreatedBy, "createdAt": raTime(p.CreatedAt), "updatedAt": raTime(p.UpdatedAt), "attributeMappings": []any{}}
+		"createdBy": p.CreatedBy, "createdAt": raTime(p.CreatedAt), "updatedAt": raTime(p.UpdatedAt), "attributeMappings": raMappingsJSON(p.AttributeMappings)}
 	if p.SessionPolicy != "" {
 		m["sessionPolicy"] = p.SessionPolicy
 	}
 	return m
+}
+
+// raMappingsJSON renders a profile's attribute mappings (a list, even
+// when empty).
+func raMappingsJSON(ms []ra.AttributeMapping) []ra.AttributeMapping {
+	if ms == nil {
+		return []ra.AttributeMapping{}
+	}
+	return ms
 }
 
 func (h *RolesAnywhere) listTrustAnchors(ctx context.Context, c *Call, _ string, _ []byte) (int, any, error) {
@@ -402,6 +486,104 @@ func (h *RolesAnywhere) enableProfile(on bool) func(ctx context.Context, c *Call
 	}
 }
 
+// Attribute mappings.
+
+func (h *RolesAnywhere) putAttributeMapping(ctx context.Context, c *Call, id string, body []byte) (int, any, error) {
+	var in struct {
+		CertificateField *string `json:"certificateField"`
+		MappingRules     *[]struct {
+			Specifier *string `json:"specifier"`
+		} `json:"mappingRules"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case in.CertificateField == nil:
+		return 0, nil, raNotNull("certificateField")
+	case in.MappingRules == nil:
+		return 0, nil, raNotNull("mappingRules")
+	}
+	rules := make([]ra.MappingRule, 0, len(*in.MappingRules))
+	for i, r := range *in.MappingRules {
+		if r.Specifier == nil {
+			return 0, nil, raNotNull(fmt.Sprintf("mappingRules.%d.member.specifier", i+1))
+		}
+		rules = append(rules, ra.MappingRule{Specifier: *r.Specifier})
+	}
+	p, err := h.Svc.PutAttributeMapping(ctx, c.Caller.Account, id, *in.CertificateField, rules)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"profile": raProfileJSON(p)}, nil
+}
+
+func (h *RolesAnywhere) deleteAttributeMapping(ctx context.Context, c *Call, id string, _ []byte) (int, any, error) {
+	q := c.HTTP.URL.Query()
+	if !q.Has("certificateField") {
+		return 0, nil, raNotNull("certificateField")
+	}
+	p, err := h.Svc.DeleteAttributeMapping(ctx, c.Caller.Account, id, q.Get("certificateField"), q["specifiers"])
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"profile": raProfileJSON(p)}, nil
+}
+
+// Tags.
+
+func (h *RolesAnywhere) tagResource(ctx context.Context, c *Call, _ string, body []byte) (int, any, error) {
+	var in struct {
+		ResourceArn *string   `json:"resourceArn"`
+		Tags        *[]ra.Tag `json:"tags"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case in.ResourceArn == nil:
+		return 0, nil, raNotNull("resourceArn")
+	case in.Tags == nil:
+		return 0, nil, raNotNull("tags")
+	}
+	if err := h.Svc.TagResource(ctx, c.Caller.Account, *in.ResourceArn, *in.Tags); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{}, nil
+}
+
+func (h *RolesAnywhere) untagResource(ctx context.Context, c *Call, _ string, body []byte) (int, any, error) {
+	var in struct {
+		ResourceArn *string   `json:"resourceArn"`
+		TagKeys     *[]string `json:"tagKeys"`
+	}
+	if err := decodeBody(body, &in); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case in.ResourceArn == nil:
+		return 0, nil, raNotNull("resourceArn")
+	case in.TagKeys == nil:
+		return 0, nil, raNotNull("tagKeys")
+	}
+	if err := h.Svc.UntagResource(ctx, c.Caller.Account, *in.ResourceArn, *in.TagKeys); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{}, nil
+}
+
+func (h *RolesAnywhere) listTagsForResource(ctx context.Context, c *Call, _ string, _ []byte) (int, any, error) {
+	q := c.HTTP.URL.Query()
+	if !q.Has("resourceArn") {
+		return 0, nil, raNotNull("resourceArn")
+	}
+	tags, err := h.Svc.ResourceTags(ctx, c.Caller.Account, q.Get("resourceArn"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"tags": tags}, nil
+}
+
 // Certificate revocation lists.
 
 func raCrlJSON(c *ra.CRL) map[string]any {
@@ -537,24 +719,6 @@ func (h *RolesAnywhere) enableCrl(on bool) func(ctx context.Context, c *Call, id
 
 // Data plane.
 
-// rdnTags maps a distinguished name's attributes to session tags
-// x509<prefix>/<RDN> (first value of each attribute).
-func rdnTags(prefix string, n pkix.Name) []token.Tag {
-	var out []token.Tag
-	add := func(k string, vals []string) {
-		if len(vals) > 0 && vals[0] != "" {
-			out = append(out, token.Tag{Key: prefix + "/" + k, Value: vals[0]})
-		}
-	}
-	add("CN", []string{n.CommonName})
-	add("OU", n.OrganizationalUnit)
-	add("O", n.Organization)
-	add("C", n.Country)
-	add("ST", n.Province)
-	add("L", n.Locality)
-	return out
-}
-
 // validTags keeps the tags the session-tag grammar accepts.
 func validTags(in []token.Tag) []token.Tag {
 	var out []token.Tag
@@ -628,14 +792,14 @@ func (h *RolesAnywhere) createSession(ctx context.Context, c *Call, _ string, bo
 	if err := v.Err(); err != nil {
 		return 0, nil, err
 	}
-	tags := validTags(append(rdnTags("x509Subject", leaf.Subject), rdnTags("x509Issuer", leaf.Issuer)...))
-	if len(leaf.DNSNames) > 0 {
-		tags = append(tags, validTags([]token.Tag{{Key: "x509SAN/DNS", Value: leaf.DNSNames[0]}})...)
+	// The profile's attribute mappings decide which certificate
+	// attributes become principal tags.
+	var certTags []token.Tag
+	for _, tg := range ra.SessionTags(leaf, profile.AttributeMappings) {
+		certTags = append(certTags, token.Tag{Key: tg.Key, Value: tg.Value})
 	}
-	if len(leaf.URIs) > 0 {
-		tags = append(tags, validTags([]token.Tag{{Key: "x509SAN/URI", Value: leaf.URIs[0].String()}})...)
-	}
-	sourceIdentity := "CN=" + leaf.Subject.CommonName
+	tags := validTags(certTags)
+	sourceIdentity := ra.SourceIdentity(leaf)
 	var sv awserr.Validation
 	sts.CheckSourceIdentity(&sv, sourceIdentity)
 	if sv.Err() != nil {

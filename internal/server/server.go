@@ -357,7 +357,7 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("/", console.RedirectBrowsers(d))
 	// IAM Roles Anywhere (REST-JSON): control plane and CreateSession.
 	rah := &api.RolesAnywhere{D: d, Svc: &rolesanywhere.Service{Store: n.store, Now: n.cfg.Now}, Fed: fed}
-	for _, p := range []string{"/sessions", "/trustanchors", "/trustanchor/", "/profiles", "/profile/", "/crls", "/crl/"} {
+	for _, p := range []string{"/sessions", "/trustanchors", "/trustanchor/", "/profiles", "/profiles/", "/profile/", "/crls", "/crl/", "/TagResource", "/UntagResource", "/ListTagsForResource"} {
 		mux.Handle(p, rah)
 	}
 	if !n.cfg.NoMetrics {

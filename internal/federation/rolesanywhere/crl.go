@@ -214,7 +214,7 @@ func (s *Service) ImportCRL(ctx context.Context, account, region string, in CRLI
 	if len(in.TrustAnchorARN) < 1 || len(in.TrustAnchorARN) > 1011 || !reAnchorARN.MatchString(in.TrustAnchorARN) {
 		return nil, validation("1 validation error detected: Value '%s' at 'trustAnchorArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws(-[^:]+)?:rolesanywhere(:.*){2}(:trust-anchor.*)", in.TrustAnchorARN)
 	}
-	if err := checkTags(in.Tags); err != nil {
+	if err := checkCreateTags(in.Tags); err != nil {
 		return nil, err
 	}
 	if len(in.CrlData) == 0 || len(in.CrlData) > maxCRLData {

@@ -11,7 +11,11 @@
 // bundles), profiles, certificate revocation lists (CRLs, each signed by its
 // trust anchor's CA; CreateSession refuses a certificate an enabled CRL of
 // the anchor lists) and the subjects that authenticated, stored as records
-// of the store contract. The HTTP protocol lives in internal/api.
+// of the store contract. A profile's attribute mappings (mapping.go;
+// AWS's documented defaults for a new profile) decide which certificate
+// attributes become the session's principal tags (SessionTags); trust
+// anchors, profiles and CRLs carry resource tags (tags.go). The HTTP
+// protocol lives in internal/api.
 //
 // Imports: the standard library, internal/sigv4, internal/ids and store.
 package rolesanywhere

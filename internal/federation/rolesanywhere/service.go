@@ -84,7 +84,11 @@ type Profile struct {
 	CreatedBy             string    `json:"createdBy"`
 	CreatedAt             time.Time `json:"createdAt"`
 	UpdatedAt             time.Time `json:"updatedAt"`
-	Tags                  []Tag     `json:"-"`
+	// AttributeMappings decide which certificate attributes become the
+	// session's principal tags (DefaultAttributeMappings for a new
+	// profile).
+	AttributeMappings []AttributeMapping `json:"attributeMappings"`
+	Tags              []Tag              `json:"-"`
 }
 
 // stored wraps an entity with the fields kept out of its wire form.
@@ -189,6 +193,9 @@ func arn(region, account, kind, id string) string {
 // can be verified by a self-contained deployment.
 func (s *Service) CreateTrustAnchor(ctx context.Context, account, region string, name string, src Source, enabled bool, tags []Tag) (*TrustAnchor, error) {
 	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if err := checkCreateTags(tags); err != nil {
 		return nil, err
 	}
 	switch src.SourceType {
@@ -385,7 +392,7 @@ func (s *Service) CreateProfile(ctx context.Context, account, region, createdBy 
 	p := &storedProfile{Profile: Profile{ProfileID: id, ARN: arn(region, account, "profile", id), Name: in.Name,
 		RoleArns: append([]string{}, in.RoleArns...), SessionPolicy: in.SessionPolicy, ManagedPolicyArns: append([]string{}, in.ManagedPolicyArns...),
 		DurationSeconds: 3600, Enabled: false, RequireInstanceProps: in.RequireInstanceProps, AcceptRoleSessionName: in.AcceptRoleSessionName,
-		CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now}, Account: account, Tags: in.Tags}
+		CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now, AttributeMappings: DefaultAttributeMappings()}, Account: account, Tags: append([]Tag(nil), in.Tags...)}
 	if in.DurationSeconds != nil {
 		p.DurationSeconds = *in.DurationSeconds
 	}
@@ -395,8 +402,11 @@ func (s *Service) CreateProfile(ctx context.Context, account, region, createdBy 
 	if err := checkProfile(&p.Profile); err != nil {
 		return nil, err
 	}
+	if err := checkCreateTags(in.Tags); err != nil {
+		return nil, err
+	}
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		return tx.Create(ctx, store.Record{Kind: KindProfile, Account: account, Name: id, ID: "pr-" + id, Data: mustJSON(p)})
+		return tx.Create(ctx, profileRecord(p))
 	})
 	if err != nil {
 		return nil, err
@@ -408,13 +418,14 @@ func (s *Service) CreateProfile(ctx context.Context, account, region, createdBy 
 
 // GetProfile loads a profile of account.
 func (s *Service) GetProfile(ctx context.Context, account, id string) (*Profile, error) {
-	var p storedProfile
+	var p *storedProfile
 	err := s.Store.View(ctx, func(r store.Reader) error {
 		rec, err := r.Get(ctx, KindProfile, account, id)
 		if err != nil {
 			return err
 		}
-		return json.Unmarshal(rec.Data, &p)
+		p, err = loadProfile(rec.Data)
+		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("Resource not found")
@@ -436,8 +447,8 @@ func (s *Service) ListProfiles(ctx context.Context, account string) ([]*Profile,
 			return err
 		}
 		for _, rec := range recs {
-			var p storedProfile
-			if err := json.Unmarshal(rec.Data, &p); err != nil {
+			p, err := loadProfile(rec.Data)
+			if err != nil {
 				return err
 			}
 			o := p.Profile
@@ -457,8 +468,8 @@ func (s *Service) UpdateProfile(ctx context.Context, account, id string, fn func
 		if err != nil {
 			return err
 		}
-		var p storedProfile
-		if err := json.Unmarshal(rec.Data, &p); err != nil {
+		p, err := loadProfile(rec.Data)
+		if err != nil {
 			return err
 		}
 		if err := fn(&p.Profile); err != nil {
@@ -468,10 +479,11 @@ func (s *Service) UpdateProfile(ctx context.Context, account, id string, fn func
 			return err
 		}
 		p.UpdatedAt = s.now()
+		rec2 := profileRecord(p)
 		o := p.Profile
 		o.Account, o.Tags = p.Account, p.Tags
 		out = &o
-		return tx.Put(ctx, store.Record{Kind: KindProfile, Account: account, Name: id, ID: "pr-" + id, Data: mustJSON(&p)})
+		return tx.Put(ctx, rec2)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("Resource not found")
