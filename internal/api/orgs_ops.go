@@ -33,6 +33,21 @@ func orgsOps(s *orgs.Service) []*Op {
 	// against the ARN of the resource the request names (for AttachPolicy
 	// and DetachPolicy, the policy and the target, each of which must be
 	// allowed); the others against "*".
+	//
+	// addContext adds condition keys to those the op already sets.
+	addContext := func(op *Op, fn func(c *Call, pc *policy.Context)) *Op {
+		prev := op.Context
+		op.Context = func(c *Call, pc *policy.Context) {
+			if prev != nil {
+				prev(c, pc)
+			}
+			fn(c, pc)
+		}
+		return op
+	}
+	// on also sets aws:ResourceTag/${TagKey} from the tags of the account,
+	// OU, root or policy the request names (the condition key of those
+	// resource types).
 	on := func(op *Op, kind orgs.ResourceKind, id func(orgsIDs) string) *Op {
 		op.Resource = func(c *Call) string {
 			var in orgsIDs
@@ -41,7 +56,44 @@ func orgsOps(s *orgs.Service) []*Op {
 			}
 			return s.ResourceARN(callContext(c), c.Account(), kind, id(in))
 		}
-		return op
+		if kind == orgs.ResourceHandshake {
+			return op // handshakes have no tags
+		}
+		return addContext(op, func(c *Call, pc *policy.Context) {
+			var in orgsIDs
+			if c.decodeJSON(&in) != nil {
+				return
+			}
+			for _, t := range s.ResourceTags(callContext(c), c.Account(), kind, id(in)) {
+				pc.Set("aws:ResourceTag/"+t.Key, t.Value)
+			}
+		})
+	}
+	// withRequestTags sets aws:RequestTag/${TagKey} and aws:TagKeys from
+	// the request's Tags.
+	withRequestTags := func(op *Op) *Op {
+		return addContext(op, func(c *Call, pc *policy.Context) {
+			var in struct{ Tags []jsonTag }
+			if c.decodeJSON(&in) != nil || len(in.Tags) == 0 {
+				return
+			}
+			keys := make([]string, 0, len(in.Tags))
+			for _, t := range in.Tags {
+				pc.Set("aws:RequestTag/"+t.Key, t.Value)
+				keys = append(keys, t.Key)
+			}
+			pc.Set("aws:TagKeys", keys...)
+		})
+	}
+	// withTagKeys sets aws:TagKeys from the request's TagKeys.
+	withTagKeys := func(op *Op) *Op {
+		return addContext(op, func(c *Call, pc *policy.Context) {
+			var in struct{ TagKeys []string }
+			if c.decodeJSON(&in) != nil || len(in.TagKeys) == 0 {
+				return
+			}
+			pc.Set("aws:TagKeys", in.TagKeys...)
+		})
 	}
 	// withTarget also authorizes the request's TargetId (an account, OU
 	// or root: AttachPolicy's and DetachPolicy's optional resource types).
@@ -61,7 +113,7 @@ func orgsOps(s *orgs.Service) []*Op {
 	// organizations:PolicyType: the type of the policy the request names,
 	// or the type in the request.
 	ofPolicy := func(op *Op) *Op {
-		op.Context = func(c *Call, pc *policy.Context) {
+		return addContext(op, func(c *Call, pc *policy.Context) {
 			var in orgsIDs
 			if c.decodeJSON(&in) != nil {
 				return
@@ -69,11 +121,10 @@ func orgsOps(s *orgs.Service) []*Op {
 			if t := s.PolicyType(callContext(c), c.Account(), in.PolicyId); t != "" {
 				pc.Set("organizations:PolicyType", t)
 			}
-		}
-		return op
+		})
 	}
 	ofParam := func(op *Op, param func(orgsIDs) string) *Op {
-		op.Context = func(c *Call, pc *policy.Context) {
+		return addContext(op, func(c *Call, pc *policy.Context) {
 			var in orgsIDs
 			if c.decodeJSON(&in) != nil {
 				return
@@ -81,20 +132,21 @@ func orgsOps(s *orgs.Service) []*Op {
 			if t := param(in); t != "" {
 				pc.Set("organizations:PolicyType", t)
 			}
-		}
-		return op
+		})
 	}
 	account := func(in orgsIDs) string { return in.AccountId }
 	ou := func(in orgsIDs) string { return in.OrganizationalUnitId }
 	parent := func(in orgsIDs) string { return in.ParentId }
 	root := func(in orgsIDs) string { return in.RootId }
 	pol := func(in orgsIDs) string { return in.PolicyId }
+	handshake := func(in orgsIDs) string { return in.HandshakeId }
+	resource := func(in orgsIDs) string { return in.ResourceId }
 	return []*Op{
 		def("DescribeOrganization", false, orgsDescribeOrganization),
 		def("ListRoots", false, orgsListRoots),
 		ofParam(on(def("EnablePolicyType", true, orgsEnablePolicyType), orgs.ResourceRoot, root), func(in orgsIDs) string { return in.PolicyType }),
 		ofParam(on(def("DisablePolicyType", true, orgsDisablePolicyType), orgs.ResourceRoot, root), func(in orgsIDs) string { return in.PolicyType }),
-		def("CreateAccount", true, orgsCreateAccount),
+		withRequestTags(def("CreateAccount", true, orgsCreateAccount)),
 		def("DescribeCreateAccountStatus", false, orgsDescribeCreateAccountStatus),
 		def("ListCreateAccountStatus", false, orgsListCreateAccountStatus),
 		def("ListAccounts", false, orgsListAccounts),
@@ -103,14 +155,14 @@ func orgsOps(s *orgs.Service) []*Op {
 		on(def("MoveAccount", true, orgsMoveAccount), orgs.ResourceAccount, account),
 		on(def("CloseAccount", true, orgsCloseAccount), orgs.ResourceAccount, account),
 		on(def("RemoveAccountFromOrganization", true, orgsRemoveAccount), orgs.ResourceAccount, account),
-		on(def("CreateOrganizationalUnit", true, orgsCreateOU), orgs.ResourceParent, parent),
+		withRequestTags(on(def("CreateOrganizationalUnit", true, orgsCreateOU), orgs.ResourceParent, parent)),
 		on(def("DescribeOrganizationalUnit", false, orgsDescribeOU), orgs.ResourceOU, ou),
 		on(def("UpdateOrganizationalUnit", true, orgsUpdateOU), orgs.ResourceOU, ou),
 		on(def("DeleteOrganizationalUnit", true, orgsDeleteOU), orgs.ResourceOU, ou),
 		on(def("ListOrganizationalUnitsForParent", false, orgsListOUsForParent), orgs.ResourceParent, parent),
 		on(def("ListChildren", false, orgsListChildren), orgs.ResourceParent, parent),
 		on(def("ListParents", false, orgsListParents), orgs.ResourceChild, func(in orgsIDs) string { return in.ChildId }),
-		ofParam(def("CreatePolicy", true, orgsCreatePolicy), func(in orgsIDs) string { return in.Type }),
+		withRequestTags(ofParam(def("CreatePolicy", true, orgsCreatePolicy), func(in orgsIDs) string { return in.Type })),
 		ofPolicy(on(def("DescribePolicy", false, orgsDescribePolicy), orgs.ResourcePolicy, pol)),
 		ofPolicy(on(def("UpdatePolicy", true, orgsUpdatePolicy), orgs.ResourcePolicy, pol)),
 		ofPolicy(on(def("DeletePolicy", true, orgsDeletePolicy), orgs.ResourcePolicy, pol)),
@@ -120,6 +172,19 @@ func orgsOps(s *orgs.Service) []*Op {
 		ofParam(on(def("ListPoliciesForTarget", false, orgsListPoliciesForTarget), orgs.ResourceTarget, func(in orgsIDs) string { return in.TargetId }),
 			func(in orgsIDs) string { return in.Filter }),
 		ofPolicy(on(def("ListTargetsForPolicy", false, orgsListTargetsForPolicy), orgs.ResourcePolicy, pol)),
+		// Handshakes: Accept, Decline, Cancel and Describe act on the
+		// handshake; Invite and the lists on "*".
+		withRequestTags(def("InviteAccountToOrganization", true, orgsInviteAccount)),
+		on(def("AcceptHandshake", true, orgsAcceptHandshake), orgs.ResourceHandshake, handshake),
+		on(def("DeclineHandshake", true, orgsDeclineHandshake), orgs.ResourceHandshake, handshake),
+		on(def("CancelHandshake", true, orgsCancelHandshake), orgs.ResourceHandshake, handshake),
+		on(def("DescribeHandshake", false, orgsDescribeHandshake), orgs.ResourceHandshake, handshake),
+		def("ListHandshakesForAccount", false, orgsListHandshakesForAccount),
+		def("ListHandshakesForOrganization", false, orgsListHandshakesForOrganization),
+		// Tags: the account, OU, root or policy named by ResourceId.
+		withRequestTags(on(def("TagResource", true, orgsTagResource), orgs.ResourceTaggable, resource)),
+		withTagKeys(on(def("UntagResource", true, orgsUntagResource), orgs.ResourceTaggable, resource)),
+		on(def("ListTagsForResource", false, orgsListTagsForResource), orgs.ResourceTaggable, resource),
 	}
 }
 
@@ -129,6 +194,7 @@ func orgsOps(s *orgs.Service) []*Op {
 // not decoded (and is answered SerializationException by the handler).
 type orgsIDs struct {
 	AccountId, OrganizationalUnitId, ParentId, ChildId, TargetId, PolicyId, RootId string
+	HandshakeId, ResourceId                                                        string
 	PolicyType, Type, Filter                                                       string
 }
 
@@ -359,6 +425,7 @@ func orgsCreateAccount(ctx context.Context, c *Call, s *orgs.Service) (any, erro
 		Email                  string
 		RoleName               string
 		IamUserAccessToBilling string
+		Tags                   []jsonTag
 	}
 	if err := c.decodeJSON(&in); err != nil {
 		return nil, err
@@ -368,7 +435,7 @@ func orgsCreateAccount(ctx context.Context, c *Call, s *orgs.Service) (any, erro
 	default:
 		return nil, orgs.ErrInvalidEnum()
 	}
-	st, err := s.CreateAccount(ctx, c.Account(), orgs.CreateAccountInput{AccountName: in.AccountName, Email: in.Email, RoleName: in.RoleName})
+	st, err := s.CreateAccount(ctx, c.Account(), orgs.CreateAccountInput{AccountName: in.AccountName, Email: in.Email, RoleName: in.RoleName, Tags: fromJSONTags(in.Tags)})
 	if err != nil {
 		return nil, err
 	}
@@ -493,11 +560,14 @@ func ouAnswer(ctx context.Context, c *Call, s *orgs.Service, ou *orgs.OU) (any, 
 }
 
 func orgsCreateOU(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
-	var in struct{ ParentId, Name string }
+	var in struct {
+		ParentId, Name string
+		Tags           []jsonTag
+	}
 	if err := c.decodeJSON(&in); err != nil {
 		return nil, err
 	}
-	ou, err := s.CreateOrganizationalUnit(ctx, c.Account(), in.ParentId, in.Name)
+	ou, err := s.CreateOrganizationalUnit(ctx, c.Account(), in.ParentId, in.Name, fromJSONTags(in.Tags)...)
 	if err != nil {
 		return nil, err
 	}
@@ -609,11 +679,15 @@ func policyAnswer(p *orgs.Policy) any {
 }
 
 func orgsCreatePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
-	var in struct{ Name, Description, Type, Content string }
+	var in struct {
+		Name, Description, Type, Content string
+		Tags                             []jsonTag
+	}
 	if err := c.decodeJSON(&in); err != nil {
 		return nil, err
 	}
-	p, err := s.CreatePolicy(ctx, c.Account(), orgs.CreatePolicyInput{Name: in.Name, Description: in.Description, Type: in.Type, Content: in.Content})
+	p, err := s.CreatePolicy(ctx, c.Account(), orgs.CreatePolicyInput{Name: in.Name, Description: in.Description, Type: in.Type, Content: in.Content,
+		Tags: fromJSONTags(in.Tags)})
 	if err != nil {
 		return nil, err
 	}
@@ -735,4 +809,219 @@ func orgsListTargetsForPolicy(ctx context.Context, c *Call, s *orgs.Service) (an
 		Targets   []jsonTarget
 		NextToken *string `json:",omitempty"`
 	}{page, next}, nil
+}
+
+// Tags.
+
+type jsonTag struct {
+	Key   string
+	Value string
+}
+
+func fromJSONTags(in []jsonTag) []orgs.Tag {
+	if in == nil {
+		return nil
+	}
+	out := make([]orgs.Tag, len(in))
+	for i, t := range in {
+		out[i] = orgs.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+func orgsTagResource(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		ResourceId string
+		Tags       []jsonTag
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.TagResource(ctx, c.Account(), in.ResourceId, fromJSONTags(in.Tags))
+}
+
+func orgsUntagResource(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		ResourceId string
+		TagKeys    []string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.UntagResource(ctx, c.Account(), in.ResourceId, in.TagKeys)
+}
+
+// maxTagsPage is ListTagsForResource's page: a resource's tags fit in one.
+const maxTagsPage = 50
+
+func orgsListTagsForResource(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		ResourceId string
+		NextToken  *string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	tags, err := s.ListTagsForResource(ctx, c.Account(), in.ResourceId)
+	if err != nil {
+		return nil, err
+	}
+	tok := ""
+	if in.NextToken != nil {
+		tok = *in.NextToken
+	}
+	page, next, ok := paginate(sortTags(mapSlice(tags, func(t orgs.Tag) jsonTag { return jsonTag{Key: t.Key, Value: t.Value} })), tok, maxTagsPage,
+		func(t jsonTag) string { return t.Key })
+	if !ok {
+		return nil, orgs.ErrInvalidNextToken()
+	}
+	out := struct {
+		Tags      []jsonTag
+		NextToken *string `json:",omitempty"`
+	}{Tags: page}
+	if next != "" {
+		out.NextToken = &next
+	}
+	return out, nil
+}
+
+// Handshakes.
+
+type jsonHandshakeParty struct {
+	Id   string
+	Type string
+}
+
+type jsonHandshakeResource struct {
+	Value     string
+	Type      string
+	Resources []jsonHandshakeResource `json:",omitempty"`
+}
+
+type jsonHandshake struct {
+	Id                  string
+	Arn                 string
+	Parties             []jsonHandshakeParty
+	State               string
+	RequestedTimestamp  *EpochTime
+	ExpirationTimestamp *EpochTime
+	Action              string
+	Resources           []jsonHandshakeResource
+}
+
+func toJSONHandshakeResources(rs []orgs.HandshakeResource) []jsonHandshakeResource {
+	if len(rs) == 0 {
+		return nil
+	}
+	return mapSlice(rs, func(r orgs.HandshakeResource) jsonHandshakeResource {
+		return jsonHandshakeResource{Value: r.Value, Type: r.Type, Resources: toJSONHandshakeResources(r.Resources)}
+	})
+}
+
+func toJSONHandshake(h *orgs.Handshake) jsonHandshake {
+	return jsonHandshake{Id: h.ID, Arn: h.ARN(), State: h.State, Action: h.Action,
+		Parties:            mapSlice(h.Parties(), func(p orgs.HandshakeParty) jsonHandshakeParty { return jsonHandshakeParty{Id: p.ID, Type: p.Type} }),
+		RequestedTimestamp: Epoch(h.Requested), ExpirationTimestamp: Epoch(h.Expires),
+		Resources: toJSONHandshakeResources(h.Resources())}
+}
+
+func handshakeAnswer(h *orgs.Handshake, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Handshake jsonHandshake }{toJSONHandshake(h)}, nil
+}
+
+func orgsInviteAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		Target *struct{ Id, Type string }
+		Notes  string
+		Tags   []jsonTag
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	inv := orgs.InviteInput{Notes: in.Notes, Tags: fromJSONTags(in.Tags)}
+	if in.Target != nil {
+		inv.Target = &orgs.HandshakeParty{ID: in.Target.Id, Type: in.Target.Type}
+	}
+	return handshakeAnswer(s.InviteAccountToOrganization(ctx, c.Account(), inv))
+}
+
+type handshakeIDInput struct{ HandshakeId string }
+
+func orgsAcceptHandshake(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in handshakeIDInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return handshakeAnswer(s.AcceptHandshake(ctx, c.Account(), in.HandshakeId))
+}
+
+func orgsDeclineHandshake(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in handshakeIDInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return handshakeAnswer(s.DeclineHandshake(ctx, c.Account(), in.HandshakeId))
+}
+
+func orgsCancelHandshake(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in handshakeIDInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return handshakeAnswer(s.CancelHandshake(ctx, c.Account(), in.HandshakeId))
+}
+
+func orgsDescribeHandshake(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in handshakeIDInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return handshakeAnswer(s.DescribeHandshake(ctx, c.Account(), in.HandshakeId))
+}
+
+type listHandshakesInput struct {
+	pageInput
+	Filter *struct{ ActionType, ParentHandshakeId string }
+}
+
+func (in listHandshakesInput) filter() orgs.HandshakeFilter {
+	if in.Filter == nil {
+		return orgs.HandshakeFilter{}
+	}
+	return orgs.HandshakeFilter{ActionType: in.Filter.ActionType, ParentHandshakeID: in.Filter.ParentHandshakeId}
+}
+
+func handshakesAnswer(in pageInput, hs []*orgs.Handshake, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := orgsPage(in, mapSlice(sortHandshakes(hs), toJSONHandshake), func(j jsonHandshake) string { return j.Id })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Handshakes []jsonHandshake
+		NextToken  *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+func orgsListHandshakesForAccount(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in listHandshakesInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	hs, err := s.ListHandshakesForAccount(ctx, c.Account(), in.filter())
+	return handshakesAnswer(in.pageInput, hs, err)
+}
+
+func orgsListHandshakesForOrganization(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in listHandshakesInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	hs, err := s.ListHandshakesForOrganization(ctx, c.Account(), in.filter())
+	return handshakesAnswer(in.pageInput, hs, err)
 }

@@ -19,6 +19,8 @@ type CreateAccountInput struct {
 	AccountName string
 	Email       string
 	RoleName    string
+	// Tags go to the new account.
+	Tags []Tag
 }
 
 // CreateAccount creates a member account in the root, with its access
@@ -46,6 +48,9 @@ func (s *Service) CreateAccount(ctx context.Context, caller string, in CreateAcc
 	}
 	if !reRoleName.MatchString(role) {
 		return nil, errInvalidPattern()
+	}
+	if err := CheckTags(in.Tags); err != nil {
+		return nil, err
 	}
 	var st *CreateStatus
 	err := s.update(ctx, caller, func(tx store.Tx, org *Organization) error {
@@ -88,6 +93,9 @@ func (s *Service) CreateAccount(ctx context.Context, caller string, in CreateAcc
 			if err := attach(ctx, tx, FullAWSAccessID, id); err != nil {
 				return err
 			}
+		}
+		if err := tagNew(ctx, tx, id, in.Tags); err != nil {
+			return err
 		}
 		st.State, st.AccountID = "SUCCEEDED", id
 		return tx.Create(ctx, store.Record{Kind: KindCreateStatus, Name: st.ID, ID: st.ID, Data: encode(st)})
@@ -354,8 +362,8 @@ func (s *Service) CloseAccount(ctx context.Context, caller, id string) error {
 }
 
 // RemoveAccountFromOrganization removes a member account (open or
-// closed) from the organization: its place in the tree and its policy
-// attachments go, so no SCP applies to it any more (a closed account
+// closed) from the organization: its place in the tree, its tags and its
+// policy attachments go, so no SCP applies to it any more (a closed account
 // stays closed). The account itself
 // stays, standalone, with its IAM entities — the
 // OrganizationAccountAccessRole included, as AWS leaves it. The
@@ -381,6 +389,9 @@ func (s *Service) RemoveAccountFromOrganization(ctx context.Context, caller, id 
 			if err := tx.Delete(ctx, KindAttachment, "", rec.Name); err != nil {
 				return err
 			}
+		}
+		if err := deleteTags(ctx, tx, id); err != nil {
+			return err
 		}
 		return tx.Delete(ctx, KindMember, "", id)
 	})

@@ -26,6 +26,11 @@ const (
 	ResourceChild
 	// ResourceTarget is a root, OU or account id (TargetId).
 	ResourceTarget
+	// ResourceTaggable is a root, OU, account or policy id (ResourceId of
+	// TagResource, UntagResource and ListTagsForResource).
+	ResourceTaggable
+	// ResourceHandshake is a handshake id (HandshakeId).
+	ResourceHandshake
 )
 
 // RootARNFor is the ARN of the root id in this organization.
@@ -76,13 +81,24 @@ func (s *Service) ResourceARN(ctx context.Context, caller string, kind ResourceK
 func (o *Organization) resourceARN(ctx context.Context, r store.Reader, kind ResourceKind, id string) (string, error) {
 	isAccount, isOU, isRoot := reAccountID.MatchString(id), reOUID.MatchString(id), reRootID.MatchString(id)
 	switch {
-	case isAccount && (kind == ResourceAccount || kind == ResourceChild || kind == ResourceTarget):
+	case isAccount && (kind == ResourceAccount || kind == ResourceChild || kind == ResourceTarget || kind == ResourceTaggable):
 		return o.AccountARN(id), nil
-	case isOU && (kind == ResourceOU || kind == ResourceParent || kind == ResourceChild || kind == ResourceTarget):
+	case isOU && (kind == ResourceOU || kind == ResourceParent || kind == ResourceChild || kind == ResourceTarget || kind == ResourceTaggable):
 		return o.OUARN(id), nil
-	case isRoot && (kind == ResourceRoot || kind == ResourceParent || kind == ResourceTarget):
+	case isRoot && (kind == ResourceRoot || kind == ResourceParent || kind == ResourceTarget || kind == ResourceTaggable):
 		return o.RootARNFor(id), nil
-	case kind == ResourcePolicy && rePolicyID.MatchString(id):
+	case kind == ResourceHandshake && reHandshakeID.MatchString(id):
+		h, err := get[Handshake](ctx, r, KindHandshake, id)
+		if notFound(err) {
+			// An unknown handshake: the form of an invitation (the only
+			// handshake this deployment makes).
+			return o.handshakeARN(ActionInvite, id), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return o.handshakeARN(h.Action, h.ID), nil
+	case (kind == ResourcePolicy || kind == ResourceTaggable) && rePolicyID.MatchString(id):
 		p, err := getByID[Policy](ctx, r, KindPolicy, id)
 		if notFound(err) {
 			// An unknown policy: the form of a customer-managed SCP (the
@@ -95,6 +111,12 @@ func (o *Organization) resourceARN(ctx context.Context, r store.Reader, kind Res
 		return o.PolicyARN(p), nil
 	}
 	return "*", nil
+}
+
+// handshakeARN is the ARN of a handshake: its action, in lower case,
+// names its type.
+func (o *Organization) handshakeARN(action, id string) string {
+	return fmt.Sprintf("arn:aws:organizations::%s:handshake/%s/%s/%s", o.ManagementAccount, o.ID, strings.ToLower(action), id)
 }
 
 // PolicyType returns the type of the policy id, for the

@@ -2,7 +2,10 @@
 // management account, its root, organizational units, member accounts
 // (created with their OrganizationAccountAccessRole, closed, removed),
 // service control policies and their attachments, the SCP levels the
-// authorizer applies to a member account's principals, and the ARNs of
+// authorizer applies to a member account's principals, invitations
+// (INVITE handshakes: an account outside the organization, a removed one
+// included, is invited and joins when it accepts; handshakes.go), the
+// tags of roots, OUs, accounts and policies (tags.go), and the ARNs of
 // the resources requests name, for resource-level permissions (arns.go).
 //
 // Every record lives in the store's global space (Account ""), so the

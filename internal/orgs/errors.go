@@ -183,3 +183,70 @@ func ErrInputRequired() *Error { return errInputRequired() }
 
 // ErrInvalidEnum is INVALID_ENUM for the transport's own checks.
 func ErrInvalidEnum() *Error { return errInvalidEnum() }
+
+// Handshakes.
+var (
+	errHandshakeNotFound = orgErr("HandshakeNotFoundException",
+		"We can't find a handshake with the HandshakeId that you specified.")
+	errHandshakeTransition = orgErr("InvalidHandshakeTransitionException",
+		"You can't perform the operation on the handshake in its current state. For example, you can't cancel a handshake that was already accepted or accept a handshake that was already declined.")
+	errHandshakeAlreadyInState = orgErr("HandshakeAlreadyInStateException",
+		"The specified handshake is already in the requested state. For example, you can't accept a handshake that was already accepted.")
+	errDuplicateHandshake = orgErr("DuplicateHandshakeException",
+		"A handshake with the same action and target already exists. For example, if you invited an account to join your organization, the invited account might already have a pending invitation from this organization. If you intend to resend an invitation to an account, ensure that existing handshakes that might be considered duplicates are canceled or declined.")
+)
+
+func handshakeErr(reason, msg string) *Error {
+	return reasonErr("HandshakeConstraintViolationException", reason, msg)
+}
+
+func errAlreadyInOrganization() *Error {
+	return handshakeErr("ALREADY_IN_AN_ORGANIZATION",
+		"The handshake request is invalid because the invited account is already a member of an organization.")
+}
+
+func errHandshakeAccountNumber() *Error {
+	return handshakeErr("ACCOUNT_NUMBER_LIMIT_EXCEEDED",
+		"You attempted to exceed the limit on the number of accounts in an organization.")
+}
+
+func errHandshakeRate() *Error {
+	return handshakeErr("HANDSHAKE_RATE_LIMIT_EXCEEDED",
+		"You attempted to exceed the number of handshakes that you can send in one day.")
+}
+
+func errInvalidPartyType() *Error {
+	return reasonErr("InvalidInputException", "INVALID_PARTY_TYPE_TARGET",
+		"You specified the wrong type of entity (account, organization, or email) as a party.")
+}
+
+func errInvalidEmailTarget() *Error {
+	return reasonErr("InvalidInputException", "INVALID_EMAIL_ADDRESS_TARGET",
+		"You specified an invalid email address for the invited account owner.")
+}
+
+func errFilterLimit() *Error {
+	return reasonErr("InvalidInputException", "MAX_LIMIT_EXCEEDED_FILTER",
+		"You can specify only one filter parameter for the operation.")
+}
+
+// Tags.
+func errSystemTag() *Error {
+	return reasonErr("InvalidInputException", "INVALID_SYSTEM_TAGS_PARAMETER",
+		"You specified a tag key that is a system tag. You can’t add, edit, or delete system tag keys because they're reserved for Amazon Web Services use. System tags don’t count against your tags per resource limit.")
+}
+
+func errDuplicateTagKey() *Error {
+	return reasonErr("InvalidInputException", "DUPLICATE_TAG_KEY",
+		"Tag keys must be unique among the tags attached to the same entity.")
+}
+
+func errTagLimit() *Error {
+	return reasonErr("ConstraintViolationException", "MAX_TAG_LIMIT_EXCEEDED",
+		"You have exceeded the number of tags allowed on this resource.")
+}
+
+func errTargetNotSupported() *Error {
+	return reasonErr("InvalidInputException", "TARGET_NOT_SUPPORTED",
+		"You can't perform the specified operation on that target entity.")
+}

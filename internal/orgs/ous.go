@@ -42,13 +42,16 @@ func ouDepth(ctx context.Context, r store.Reader, org *Organization, id string) 
 	return depth, nil
 }
 
-// CreateOrganizationalUnit creates an OU in a root or OU; FullAWSAccess is
-// attached to it while SCPs are enabled.
-func (s *Service) CreateOrganizationalUnit(ctx context.Context, caller, parent, name string) (*OU, error) {
+// CreateOrganizationalUnit creates an OU in a root or OU, with tags;
+// FullAWSAccess is attached to it while SCPs are enabled.
+func (s *Service) CreateOrganizationalUnit(ctx context.Context, caller, parent, name string, tags ...Tag) (*OU, error) {
 	if err := checkParentID(parent); err != nil {
 		return nil, err
 	}
 	if err := checkOUName(name); err != nil {
+		return nil, err
+	}
+	if err := CheckTags(tags); err != nil {
 		return nil, err
 	}
 	var out *OU
@@ -83,6 +86,9 @@ func (s *Service) CreateOrganizationalUnit(ctx context.Context, caller, parent, 
 		}
 		out = &OU{ID: "ou-" + strings.TrimPrefix(org.RootID, "r-") + "-" + randID(8), Name: name, ParentID: parent}
 		if err := tx.Create(ctx, store.Record{Kind: KindOU, Name: out.ID, ID: out.ID, Parent: parent, Data: encode(out)}); err != nil {
+			return err
+		}
+		if err := tagNew(ctx, tx, out.ID, tags); err != nil {
 			return err
 		}
 		if org.SCPEnabled() {
@@ -150,7 +156,7 @@ func (s *Service) UpdateOrganizationalUnit(ctx context.Context, caller, id, name
 	return out, err
 }
 
-// DeleteOrganizationalUnit deletes an empty OU and its policy
+// DeleteOrganizationalUnit deletes an empty OU, its tags and its policy
 // attachments.
 func (s *Service) DeleteOrganizationalUnit(ctx context.Context, caller, id string) error {
 	if err := checkOUID(id); err != nil {
@@ -179,6 +185,9 @@ func (s *Service) DeleteOrganizationalUnit(ctx context.Context, caller, id strin
 			if err := tx.Delete(ctx, KindAttachment, "", rec.Name); err != nil {
 				return err
 			}
+		}
+		if err := deleteTags(ctx, tx, id); err != nil {
+			return err
 		}
 		return tx.Delete(ctx, KindOU, "", id)
 	})

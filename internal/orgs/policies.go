@@ -95,6 +95,8 @@ func putPolicy(ctx context.Context, tx store.Tx, p *Policy) error {
 // CreatePolicyInput is CreatePolicy's request.
 type CreatePolicyInput struct {
 	Name, Description, Type, Content string
+	// Tags go to the new policy.
+	Tags []Tag
 }
 
 // CreatePolicy creates a customer-managed SCP after validating its content
@@ -112,6 +114,9 @@ func (s *Service) CreatePolicy(ctx context.Context, caller string, in CreatePoli
 	if err := checkContent(in.Content); err != nil {
 		return nil, err
 	}
+	if err := CheckTags(in.Tags); err != nil {
+		return nil, err
+	}
 	var out *Policy
 	err := s.update(ctx, caller, func(tx store.Tx, org *Organization) error {
 		n, err := tx.Count(ctx, store.Filter{Kind: KindPolicy})
@@ -123,6 +128,9 @@ func (s *Service) CreatePolicy(ctx context.Context, caller string, in CreatePoli
 		}
 		p := &Policy{ID: "p-" + randID(8), Name: in.Name, Description: in.Description, Type: in.Type, Content: in.Content}
 		if err := putPolicy(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := tagNew(ctx, tx, p.ID, in.Tags); err != nil {
 			return err
 		}
 		p.ARN = org.PolicyARN(p)
@@ -223,6 +231,9 @@ func (s *Service) DeletePolicy(ctx context.Context, caller, id string) error {
 		}
 		if n > 0 {
 			return errPolicyInUse
+		}
+		if err := deleteTags(ctx, tx, p.ID); err != nil {
+			return err
 		}
 		return tx.Delete(ctx, KindPolicy, "", p.Name)
 	})
