@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,13 +48,7 @@ type lookedUp struct {
 
 func botoLookup(t *testing.T, s *Server, c Creds, key, value string) []lookedUp {
 	t.Helper()
-	py := requireTool(t, "python3")
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("boto3 is required in CI: %s", out)
-		}
-		t.Skip("boto3 not installed")
-	}
+	py := requireBoto3(t)
 	out, errOut, code := run(t, []string{"HATRACK_URL=" + s.URL, "KEY=" + c.ID, "SECRET=" + c.Secret, "TOKEN=" + c.Token}, py, "-c", auditLookupPy, key, value)
 	if code != 0 {
 		t.Fatalf("boto3 lookup_events %s=%s: exit %d\n%s", key, value, code, errOut)

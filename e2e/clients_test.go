@@ -127,13 +127,7 @@ func TestCLIv1Core(t *testing.T) { testCLICore(t, "1") }
 func TestCLIv2Core(t *testing.T) { testCLICore(t, "2") }
 
 func TestBoto3Core(t *testing.T) {
-	py := requireTool(t, "python3")
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("boto3 is required in CI: %s", out)
-		}
-		t.Skip("boto3 not installed")
-	}
+	py := requireBoto3(t)
 	s := StartServer(t)
 	out, errOut, code := run(t, []string{"HATRACK_URL=" + s.URL, "ROOT_KEY=" + rootKeyID, "ROOT_SECRET=" + rootSecret, "ACCOUNT=" + accountA}, py, "testdata/boto3_core.py")
 	if code != 0 || !strings.Contains(out, "boto3 core: ok") {

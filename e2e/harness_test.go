@@ -208,6 +208,20 @@ func requireTool(t testing.TB, path string) string {
 	return p
 }
 
+// requireBoto3 finds a python3 that imports boto3 or skips — but fails
+// under CI, where every client must be present.
+func requireBoto3(t testing.TB) string {
+	t.Helper()
+	py := requireTool(t, "python3")
+	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("boto3 is required in CI: %s", out)
+		}
+		t.Skip("boto3 not installed")
+	}
+	return py
+}
+
 // run runs a command with a timeout and returns stdout, stderr and the
 // exit code.
 func run(t testing.TB, env []string, name string, args ...string) (string, string, int) {

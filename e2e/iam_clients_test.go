@@ -4,19 +4,12 @@ import (
 	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
 
 func TestIAMBoto3(t *testing.T) {
-	py := requireTool(t, "python3")
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("boto3 is required in CI: %s", out)
-		}
-		t.Skip("boto3 not installed")
-	}
+	py := requireBoto3(t)
 	s := StartServer(t)
 	out, errOut, code := run(t, []string{"HATRACK_URL=" + s.URL, "ROOT_KEY=" + rootKeyID, "ROOT_SECRET=" + rootSecret, "ACCOUNT=" + accountA}, py, "testdata/iam_domain.py")
 	if code != 0 || !strings.Contains(out, "boto3 iam: ok") {

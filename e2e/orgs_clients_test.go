@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -55,13 +53,7 @@ func TestOrgsCLIv1(t *testing.T) { testOrgsCLI(t, "1") }
 func TestOrgsCLIv2(t *testing.T) { testOrgsCLI(t, "2") }
 
 func TestOrgsBoto3(t *testing.T) {
-	py := requireTool(t, "python3")
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("boto3 is required in CI: %s", out)
-		}
-		t.Skip("boto3 not installed")
-	}
+	py := requireBoto3(t)
 	s := StartServer(t)
 	env := []string{"HATRACK_URL=" + s.URL, "ROOT_KEY=" + rootKeyID, "ROOT_SECRET=" + rootSecret, "ACCOUNT=" + accountA,
 		"HATRACK_BIN=" + hatrackBin(t), "HATRACK_DATA=" + s.DataDir}

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -383,21 +382,7 @@ print("boto3 crl: ok")
 
 func botoCRL(t *testing.T, s *Server, anchorARN, crlID string, der []byte) {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3 is required in CI: %v", err)
-		}
-		t.Log("python3 not installed: skipping the boto3 part")
-		return
-	}
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("boto3 is required in CI: %s", out)
-		}
-		t.Log("boto3 not installed: skipping its part")
-		return
-	}
+	py := requireBoto3(t)
 	out, errOut, code := run(t, []string{"HATRACK_URL=" + s.URL, "ROOT_KEY=" + rootKeyID, "ROOT_SECRET=" + rootSecret,
 		"ANCHOR=" + anchorARN, "CRL_ID=" + crlID, "CRL_DER=" + base64.StdEncoding.EncodeToString(der)}, py, "-c", botoCRLScript)
 	if code != 0 || !strings.Contains(out, "boto3 crl: ok") {

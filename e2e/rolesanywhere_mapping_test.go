@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -344,21 +342,7 @@ print("boto3 mapping: ok")
 
 func botoMapping(t *testing.T, s *Server, profileID, profileARN, anchorARN string) {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("python3 is required in CI: %v", err)
-		}
-		t.Log("python3 not installed: skipping the boto3 part")
-		return
-	}
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("boto3 is required in CI: %s", out)
-		}
-		t.Log("boto3 not installed: skipping its part")
-		return
-	}
+	py := requireBoto3(t)
 	out, errOut, code := run(t, []string{"HATRACK_URL=" + s.URL, "ROOT_KEY=" + rootKeyID, "ROOT_SECRET=" + rootSecret,
 		"PROFILE_ID=" + profileID, "PROFILE_ARN=" + profileARN, "ANCHOR=" + anchorARN}, py, "-c", botoMappingScript)
 	if code != 0 || !strings.Contains(out, "boto3 mapping: ok") {

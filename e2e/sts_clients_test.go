@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,13 +36,7 @@ func newRoleFixture(t *testing.T) *roleFixture {
 }
 
 func TestSTSBoto3(t *testing.T) {
-	py := requireTool(t, "python3")
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("boto3 is required in CI: %s", out)
-		}
-		t.Skip("boto3 not installed")
-	}
+	py := requireBoto3(t)
 	f := newRoleFixture(t)
 	out, errOut, code := run(t, []string{"HATRACK_URL=" + f.s.URL, "ACCOUNT=" + accountA, "USER_KEY=" + f.user.ID, "USER_SECRET=" + f.user.Secret,
 		"USER_NAME=" + f.userName, "ROLE_ARN=" + f.role, "ROLE2_ARN=" + f.role2, "EXT_ROLE_ARN=" + f.ext,
