@@ -245,18 +245,8 @@ func (s *Service) InviteAccountToOrganization(ctx context.Context, caller string
 				return errInvalidEmailTarget()
 			}
 		}
-		if account == org.ManagementAccount {
-			return errAlreadyInOrganization()
-		}
-		if _, err := tx.Get(ctx, KindMember, "", account); err == nil {
-			return errAlreadyInOrganization()
-		} else if !notFound(err) {
+		if err := joinable(ctx, tx, org, account); err != nil {
 			return err
-		}
-		if closed, err := isClosed(ctx, tx, account); err != nil {
-			return err
-		} else if closed {
-			return errTargetNotSupported()
 		}
 		now := s.stamp()
 		all, err := list[Handshake](ctx, tx, store.Filter{Kind: KindHandshake})
@@ -397,18 +387,8 @@ func (s *Service) join(ctx context.Context, tx store.Tx, h *Handshake, now time.
 		return err
 	}
 	account := h.AccountID
-	if account == org.ManagementAccount {
-		return errAlreadyInOrganization()
-	}
-	if _, err := tx.Get(ctx, KindMember, "", account); err == nil {
-		return errAlreadyInOrganization()
-	} else if !notFound(err) {
+	if err := joinable(ctx, tx, org, account); err != nil {
 		return err
-	}
-	if closed, err := isClosed(ctx, tx, account); err != nil {
-		return err
-	} else if closed {
-		return errTargetNotSupported()
 	}
 	if _, err := getAccount(ctx, tx, account); err != nil {
 		return err
@@ -531,4 +511,23 @@ func (s *Service) ListHandshakesForOrganization(ctx context.Context, caller stri
 		return err
 	})
 	return out, err
+}
+
+// joinable refuses an account that cannot join the organization: one
+// already in it (the management account included) or a closed one.
+func joinable(ctx context.Context, tx store.Tx, org *Organization, account string) error {
+	if account == org.ManagementAccount {
+		return errAlreadyInOrganization()
+	}
+	if _, err := tx.Get(ctx, KindMember, "", account); err == nil {
+		return errAlreadyInOrganization()
+	} else if !notFound(err) {
+		return err
+	}
+	if closed, err := isClosed(ctx, tx, account); err != nil {
+		return err
+	} else if closed {
+		return errTargetNotSupported()
+	}
+	return nil
 }
