@@ -381,16 +381,7 @@ func (s *Service) RemoveAccountFromOrganization(ctx context.Context, caller, id 
 		} else if err != nil {
 			return err
 		}
-		recs, err := tx.List(ctx, store.Filter{Kind: KindAttachment, Parent: id})
-		if err != nil {
-			return err
-		}
-		for _, rec := range recs {
-			if err := tx.Delete(ctx, KindAttachment, "", rec.Name); err != nil {
-				return err
-			}
-		}
-		if err := deleteTags(ctx, tx, id); err != nil {
+		if err := forgetTarget(ctx, tx, id); err != nil {
 			return err
 		}
 		return tx.Delete(ctx, KindMember, "", id)

@@ -177,16 +177,7 @@ func (s *Service) DeleteOrganizationalUnit(ctx context.Context, caller, id strin
 				return errOUNotEmpty
 			}
 		}
-		recs, err := tx.List(ctx, store.Filter{Kind: KindAttachment, Parent: id})
-		if err != nil {
-			return err
-		}
-		for _, rec := range recs {
-			if err := tx.Delete(ctx, KindAttachment, "", rec.Name); err != nil {
-				return err
-			}
-		}
-		if err := deleteTags(ctx, tx, id); err != nil {
+		if err := forgetTarget(ctx, tx, id); err != nil {
 			return err
 		}
 		return tx.Delete(ctx, KindOU, "", id)

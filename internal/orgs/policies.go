@@ -457,3 +457,18 @@ func (s *Service) ListTargetsForPolicy(ctx context.Context, caller, policyID str
 	})
 	return out, err
 }
+
+// forgetTarget deletes what a target (an account leaving, an OU deleted)
+// carries: its policy attachments and its tags.
+func forgetTarget(ctx context.Context, tx store.Tx, id string) error {
+	recs, err := tx.List(ctx, store.Filter{Kind: KindAttachment, Parent: id})
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if err := tx.Delete(ctx, KindAttachment, "", rec.Name); err != nil {
+			return err
+		}
+	}
+	return deleteTags(ctx, tx, id)
+}
