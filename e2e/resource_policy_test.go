@@ -146,6 +146,27 @@ func TestResourcePolicyAuthorization(t *testing.T) {
 		t.Fatalf("no matched statements: %+v", out)
 	}
 
+	// A service of account B asks about A's queue: refused until A's
+	// resource policy grants B hatrack:Authorize; then it gets the answer.
+	bRoot := memberRootKeys(t, s, accountB)
+	bService := authzclient.New(s.URL, authzclient.Credentials{AccessKeyID: bRoot.ID, SecretAccessKey: bRoot.Secret}, "us-east-1")
+	_, err = bService.AuthorizeRequest(ctx, r, body, "sqs:SendMessage", queueA)
+	wantClientErr(t, err, "AccessDeniedException", false)
+	grantB := resourcePolicy(`,{"Sid":"ServiceB","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + accountB + `:root"},"Action":"hatrack:Authorize","Resource":"` + queueA + `"}`)
+	if _, err := svc.PutResourcePolicy(ctx, queueA, grantB); err != nil {
+		t.Fatal(err)
+	}
+	out, err = bService.AuthorizeRequest(ctx, r, body, "sqs:SendMessage", queueA)
+	wantDecision(t, out, err, authzclient.Allowed, bobARN, "")
+	// The grant names the resource: another of A's resources stays closed.
+	_, err = bService.AuthorizeRequest(ctx, r, body, "sqs:SendMessage", queueA+"-other")
+	wantClientErr(t, err, "AccessDeniedException", false)
+	if _, err := svc.PutResourcePolicy(ctx, queueA, doc); err != nil {
+		t.Fatal(err)
+	}
+	_, err = bService.AuthorizeRequest(ctx, r, body, "sqs:SendMessage", queueA)
+	wantClientErr(t, err, "AccessDeniedException", false)
+
 	// Without B's identity allow, the resource policy alone is not enough
 	// across accounts.
 	must(iamB.DeleteUserPolicy(ctx, &iamsdk.DeleteUserPolicyInput{UserName: aws.String("bob"), PolicyName: aws.String("send")}))

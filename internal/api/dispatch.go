@@ -223,6 +223,13 @@ func (d *Dispatcher) authorize(ctx context.Context, call *Call, resource string)
 	if op.Context != nil {
 		areq.Extra = func(pc *policy.Context) { op.Context(call, pc) }
 	}
+	if op.ResourcePolicy != nil {
+		rp, err := op.ResourcePolicy(ctx, call)
+		if err != nil {
+			return err
+		}
+		areq.ResourcePolicy = rp
+	}
 	return d.Authz.Authorize(ctx, areq)
 }
 

@@ -57,12 +57,25 @@ func hatrackOps(h *Hatrack) []*Op {
 		return &Op{Service: hatrackService.SigningName, Name: name, Mutates: mutates, Resource: res,
 			Handle: func(ctx context.Context, c *Call) (any, error) { return fn(ctx, c, h) }}
 	}
+	// Authorize may ask about another account's resource when that
+	// account's resource policy grants the service hatrack:Authorize.
+	authorizeOp := def("Authorize", false, authorizeResourceOf, hatrackAuthorize)
+	authorizeOp.ResourcePolicy = func(ctx context.Context, c *Call) (*policy.Policy, error) {
+		in, err := readAuthorizeInput(c)
+		if err != nil || in.Resource == "" || in.Resource == "*" {
+			return nil, nil // the handler answers the input error
+		}
+		if _, err := resources.ParseARN(in.Resource); err != nil {
+			return nil, nil
+		}
+		return h.Resources.Compiled(ctx, in.Resource)
+	}
 	return []*Op{
 		def("PutResourcePolicy", true, resourceArnOf, hatrackPutResourcePolicy),
 		def("GetResourcePolicy", false, resourceArnOf, hatrackGetResourcePolicy),
 		def("DeleteResourcePolicy", true, resourceArnOf, hatrackDeleteResourcePolicy),
 		def("ListResourcePolicies", false, nil, hatrackListResourcePolicies),
-		def("Authorize", false, authorizeResourceOf, hatrackAuthorize),
+		authorizeOp,
 	}
 }
 
@@ -398,10 +411,9 @@ func hatrackAuthorize(ctx context.Context, c *Call, h *Hatrack) (any, error) {
 			resourceAccount = acct
 		}
 	}
-	// The service answers for its own account's resources only.
-	if resourceAccount != c.Account() {
-		return nil, awserr.AccessDenied("User: %s is not authorized to perform: hatrack:Authorize on resource: %s: the resource belongs to another account", c.Caller.ARN, in.Resource)
-	}
+	// A resource of another account was reached only because its
+	// resource policy grants the service hatrack:Authorize (the
+	// dispatcher's cross-account decision).
 	if err := validateContext(in.Context); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,10 @@ type Op struct {
 	// AttachPolicy: the target beside the policy); each must be allowed
 	// as well. An empty result adds none.
 	MoreResources func(c *Call) []string
+	// ResourcePolicy, when set, gives the resource-based policy of the
+	// resource the request names: it may grant the action to a principal
+	// of another account (nil: none).
+	ResourcePolicy func(ctx context.Context, c *Call) (*policy.Policy, error)
 	// Context adds the operation's own condition keys (iam:PolicyARN,
 	// aws:RequestTag/…, aws:TagKeys, …) to the authorization context.
 	Context func(c *Call, pc *policy.Context)
