@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 
-	"github.com/hatrack/hatrack/internal/awserr"
 	"github.com/hatrack/hatrack/internal/iam"
 )
 
@@ -23,6 +22,22 @@ type xmlSAMLListEntry struct {
 	Arn        string
 	ValidUntil Timestamp
 	CreateDate Timestamp
+}
+
+// xmlSAMLPrivateKey is a SAMLPrivateKey: the key's id and upload time,
+// never the key.
+type xmlSAMLPrivateKey struct {
+	KeyId     string
+	Timestamp Timestamp
+}
+
+// optStr is a member's value, nil when the request does not carry it.
+func optStr(c *Call, name string) *string {
+	if !c.has(name) {
+		return nil
+	}
+	v := c.str(name)
+	return &v
 }
 
 type xmlTagList struct {
@@ -174,7 +189,8 @@ func iamProviderOps(svc *iam.Service, allowLoopback bool) []*Op {
 					return nil, err
 				}
 				p, err := svc.CreateSAMLProvider(ctx, c.Account(), iam.CreateSAMLProviderInput{
-					Name: c.str("Name"), Metadata: c.str("SAMLMetadataDocument"), Tags: tags})
+					Name: c.str("Name"), Metadata: c.str("SAMLMetadataDocument"), Tags: tags,
+					AssertionEncryptionMode: optStr(c, "AssertionEncryptionMode"), AddPrivateKey: optStr(c, "AddPrivateKey")})
 				if err != nil {
 					return nil, err
 				}
@@ -189,6 +205,10 @@ func iamProviderOps(svc *iam.Service, allowLoopback bool) []*Op {
 				if err != nil {
 					return nil, err
 				}
+				keys := []xmlSAMLPrivateKey{}
+				for _, k := range p.PrivateKeys {
+					keys = append(keys, xmlSAMLPrivateKey{KeyId: k.KeyID, Timestamp: TS(k.Uploaded)})
+				}
 				return &struct {
 					SAMLProviderUUID        string
 					SAMLMetadataDocument    string
@@ -196,7 +216,8 @@ func iamProviderOps(svc *iam.Service, allowLoopback bool) []*Op {
 					ValidUntil              Timestamp
 					Tags                    []xmlTag `xml:"Tags>member"`
 					AssertionEncryptionMode string
-				}{p.UUID, p.Metadata, TS(p.Created), TS(p.ValidUntil), append([]xmlTag{}, toXMLTags(p.Tags)...), "Allowed"}, nil
+					PrivateKeyList          []xmlSAMLPrivateKey `xml:"PrivateKeyList>member"`
+				}{p.UUID, p.Metadata, TS(p.Created), TS(p.ValidUntil), append([]xmlTag{}, toXMLTags(p.Tags)...), p.EncryptionMode(), keys}, nil
 			}},
 		{Service: "iam", Name: "ListSAMLProviders",
 			Handle: func(ctx context.Context, c *Call) (any, error) {
@@ -214,10 +235,10 @@ func iamProviderOps(svc *iam.Service, allowLoopback bool) []*Op {
 			}},
 		{Service: "iam", Name: "UpdateSAMLProvider", Mutates: true, Resource: samlRes,
 			Handle: func(ctx context.Context, c *Call) (any, error) {
-				if c.has("AssertionEncryptionMode") && c.str("AssertionEncryptionMode") == "Required" {
-					return nil, awserr.InvalidInput("Encrypted SAML assertions are not supported by this deployment.")
-				}
-				p, err := svc.UpdateSAMLProvider(ctx, c.Account(), c.str("SAMLProviderArn"), c.str("SAMLMetadataDocument"))
+				p, err := svc.UpdateSAMLProviderSettings(ctx, c.Account(), iam.UpdateSAMLProviderInput{
+					ARN: c.str("SAMLProviderArn"), Metadata: optStr(c, "SAMLMetadataDocument"),
+					AssertionEncryptionMode: optStr(c, "AssertionEncryptionMode"),
+					AddPrivateKey:           optStr(c, "AddPrivateKey"), RemovePrivateKey: optStr(c, "RemovePrivateKey")})
 				if err != nil {
 					return nil, err
 				}

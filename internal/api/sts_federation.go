@@ -366,7 +366,11 @@ func (f *Federation) samlAssume(ctx context.Context, c *Call) (any, error) {
 	if !ok {
 		return nil, awserr.New(http.StatusBadRequest, "InvalidIdentityToken", "Specified provider doesn't exist")
 	}
-	a, err := saml.Verify(assertion, prov.Certificates(), f.now())
+	dec, err := f.IAM.SAMLDecryption(prov)
+	if err != nil {
+		return nil, err
+	}
+	a, err := saml.VerifyEncrypted(assertion, prov.Certificates(), f.now(), dec)
 	if err != nil {
 		return nil, err
 	}

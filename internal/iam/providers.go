@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"net"
@@ -63,6 +64,10 @@ type SAMLProvider struct {
 	Created    time.Time
 	ValidUntil time.Time
 	UUID       string
+	// EncryptionRequired refuses plain assertions (mode Required);
+	// PrivateKeys decrypt encrypted ones (see saml_keys.go).
+	EncryptionRequired bool             `json:",omitempty"`
+	PrivateKeys        []SAMLPrivateKey `json:",omitempty"`
 }
 
 // ARN is arn:aws:iam::ACCOUNT:saml-provider/NAME.
@@ -466,6 +471,9 @@ type CreateSAMLProviderInput struct {
 	Name     string
 	Metadata string
 	Tags     []Tag
+	// AssertionEncryptionMode and AddPrivateKey: nil when absent.
+	AssertionEncryptionMode *string
+	AddPrivateKey           *string
 }
 
 func checkMetadataSize(v *awserr.Validation, doc string) {
@@ -506,6 +514,8 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, account string, in Cre
 		}
 	}
 	checkMetadataSize(&v, in.Metadata)
+	checkEncryptionMode(&v, in.AssertionEncryptionMode)
+	checkPrivateKeyMember(&v, in.AddPrivateKey)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -516,9 +526,24 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, account string, in Cre
 	if err != nil {
 		return nil, err
 	}
+	required := in.AssertionEncryptionMode != nil && *in.AssertionEncryptionMode == EncryptionRequired
+	if required && in.AddPrivateKey == nil {
+		return nil, errRequiredWithoutKey()
+	}
+	var key *rsa.PrivateKey
+	if in.AddPrivateKey != nil {
+		if key, err = parseSAMLPrivateKey(*in.AddPrivateKey); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	p := &SAMLProvider{Account: account, Name: in.Name, Metadata: in.Metadata, Certs: md.Certs, EntityID: md.EntityID,
-		Tags: in.Tags, Created: now, ValidUntil: validUntil(md, now), UUID: ids.NewRequestID()}
+		Tags: in.Tags, Created: now, ValidUntil: validUntil(md, now), UUID: ids.NewRequestID(), EncryptionRequired: required}
+	if key != nil {
+		if err := s.addSAMLKey(p, key, now); err != nil {
+			return nil, err
+		}
+	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
 		n, err := tx.Count(ctx, store.Filter{Kind: KindSAMLProvider, Account: account})
 		if err != nil {
@@ -602,28 +627,19 @@ func (s *Service) updateSAML(ctx context.Context, account, arn string, fn func(p
 	return out, err
 }
 
-// UpdateSAMLProvider replaces the provider's metadata.
+// UpdateSAMLProvider replaces the provider's metadata (an empty metadata
+// changes nothing and returns the provider). See
+// UpdateSAMLProviderSettings for encryption settings and keys.
 func (s *Service) UpdateSAMLProvider(ctx context.Context, account, arn, metadata string) (*SAMLProvider, error) {
-	var v awserr.Validation
-	checkARNMember(&v, "sAMLProviderArn", arn)
-	if metadata != "" {
-		checkMetadataSize(&v, metadata)
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	if metadata == "" {
+		var v awserr.Validation
+		checkARNMember(&v, "sAMLProviderArn", arn)
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
 		return s.GetSAMLProvider(ctx, account, arn)
 	}
-	md, err := parseSAMLMetadata(metadata)
-	if err != nil {
-		return nil, err
-	}
-	return s.updateSAML(ctx, account, arn, func(p *SAMLProvider) error {
-		p.Metadata, p.Certs, p.EntityID = metadata, md.Certs, md.EntityID
-		p.ValidUntil = validUntil(md, s.now().UTC().Truncate(time.Millisecond))
-		return nil
-	})
+	return s.UpdateSAMLProviderSettings(ctx, account, UpdateSAMLProviderInput{ARN: arn, Metadata: &metadata})
 }
 
 // DeleteSAMLProvider deletes a SAML provider.

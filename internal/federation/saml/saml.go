@@ -2,6 +2,7 @@ package saml
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
@@ -137,11 +138,33 @@ func expired(msg string) *awserr.Error {
 // clockSkew is the tolerance applied to NotBefore / NotOnOrAfter.
 const clockSkew = 5 * time.Minute
 
+// Decryption is how a provider handles encrypted assertions.
+type Decryption struct {
+	// Keys decrypt an EncryptedAssertion, tried in turn (a provider holds
+	// two while it rotates). None: an encrypted assertion is refused.
+	Keys []*rsa.PrivateKey
+	// Required refuses a plain (unencrypted) assertion.
+	Required bool
+}
+
 // Verify decodes a base64 SAMLResponse, verifies its XML signature (on the
 // Response or on its single Assertion) against certs, and checks the
 // bearer subject confirmation, recipient and validity window at now.
 // Errors are *awserr.Error (InvalidIdentityToken, ExpiredTokenException).
+// An encrypted assertion is refused; see VerifyEncrypted.
 func Verify(b64 string, certs []*x509.Certificate, now time.Time) (*Assertion, error) {
+	return VerifyEncrypted(b64, certs, now, Decryption{})
+}
+
+// VerifyEncrypted is Verify for a provider that may receive encrypted
+// assertions. The response holds exactly one assertion, plain or
+// encrypted. An EncryptedAssertion is decrypted with dec.Keys (xmlenc)
+// and the assertion it holds is then verified exactly as a plain one: a
+// signature on the Response (which then covers the ciphertext) or on the
+// decrypted Assertion itself must verify, and every value is read from
+// the signed element. Anyone can encrypt to the provider's public key, so
+// encryption never stands in for a signature.
+func VerifyEncrypted(b64 string, certs []*x509.Certificate, now time.Time, dec Decryption) (*Assertion, error) {
 	if len(b64) > MaxAssertionChars {
 		return nil, invalid("Invalid SAML response: assertion too large")
 	}
@@ -169,7 +192,9 @@ func Verify(b64 string, certs []*x509.Certificate, now time.Time) (*Assertion, e
 		if err := checkStatus(resp); err != nil {
 			return nil, err
 		}
-		a, err := onlyAssertion(resp)
+		// From the signed response only: a decrypted assertion is
+		// covered by the response's signature over its ciphertext.
+		a, err := onlyAssertion(resp, dec)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +209,7 @@ func Verify(b64 string, certs []*x509.Certificate, now time.Time) (*Assertion, e
 		if err := checkStatus(root); err != nil {
 			return nil, err
 		}
-		a, err := onlyAssertion(root)
+		a, err := onlyAssertion(root, dec)
 		if err != nil {
 			return nil, err
 		}
@@ -278,18 +303,24 @@ func checkStatus(resp *etree.Element) error {
 	return nil
 }
 
-// onlyAssertion returns the response's single Assertion child; more than
-// one, none, or an EncryptedAssertion is refused (wrapping attacks hide a
-// second assertion beside the signed one).
-func onlyAssertion(resp *etree.Element) (*etree.Element, error) {
-	if hasChild(resp, NSAssertion, "EncryptedAssertion") {
-		return nil, invalid("Invalid SAML response: encrypted assertions are not supported by this provider")
-	}
+// onlyAssertion returns the response's single assertion: its one
+// Assertion child, or the decryption of its one EncryptedAssertion child.
+// Two assertions (plain or encrypted, in any mix) or none are refused:
+// wrapping attacks hide a second assertion beside the signed one. A plain
+// assertion is refused when dec.Required.
+func onlyAssertion(resp *etree.Element, dec Decryption) (*etree.Element, error) {
 	as := children(resp, NSAssertion, "Assertion")
-	if len(as) != 1 {
+	es := children(resp, NSAssertion, "EncryptedAssertion")
+	if len(as)+len(es) != 1 {
 		return nil, invalid("Invalid SAML response: expected exactly one Assertion")
 	}
-	return as[0], nil
+	if len(as) == 1 {
+		if dec.Required {
+			return nil, invalid(msgEncryptionRequired)
+		}
+		return as[0], nil
+	}
+	return decryptAssertion(es[0], dec.Keys)
 }
 
 func parseTime(s string) (time.Time, bool) {

@@ -85,7 +85,25 @@ type Options struct {
 	// an unsigned response.
 	SignResponse  bool
 	SignAssertion bool
+	// EncryptFor, when set, encrypts the assertion (after its own
+	// signature, before the response's) to this certificate's RSA key:
+	// an EncryptedAssertion with RSA-OAEP key transport and Content.
+	EncryptFor *x509.Certificate
+	Content    Cipher
+	// KeyOutside places the EncryptedKey beside the EncryptedData (the
+	// SAML layout some IdPs use) instead of inside its KeyInfo.
+	KeyOutside bool
 }
+
+// Cipher is the content encryption of an encrypted assertion.
+type Cipher int
+
+// Content ciphers.
+const (
+	AES256CBC Cipher = iota // the default
+	AES128CBC
+	AES128GCM
+)
 
 // RoleAttr is the https://aws.amazon.com/SAML/Attributes/Role attribute.
 func RoleAttr(pairs ...string) Attr {
@@ -171,6 +189,12 @@ func (i *IdP) Response(o Options) ([]byte, error) {
 			return nil, err
 		}
 	}
+	var child *etree.Element = a
+	if o.EncryptFor != nil {
+		if child, err = Encrypt(a, o.EncryptFor, o.Content, o.KeyOutside); err != nil {
+			return nil, err
+		}
+	}
 	r := etree.NewElement("samlp:Response")
 	r.CreateAttr("xmlns:samlp", "urn:oasis:names:tc:SAML:2.0:protocol")
 	r.CreateAttr("xmlns:saml", "urn:oasis:names:tc:SAML:2.0:assertion")
@@ -180,7 +204,7 @@ func (i *IdP) Response(o Options) ([]byte, error) {
 	r.CreateAttr("Destination", o.Recipient)
 	r.CreateElement("saml:Issuer").SetText(i.EntityID)
 	r.CreateElement("samlp:Status").CreateElement("samlp:StatusCode").CreateAttr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success")
-	r.AddChild(a)
+	r.AddChild(child)
 	if o.SignResponse {
 		if r, err = ctx.SignEnveloped(r); err != nil {
 			return nil, err
