@@ -174,6 +174,10 @@ func TestBuildSecretsNeverRecorded(t *testing.T) {
 		{Service: "sts", Action: "GetCallerIdentity", Caller: roleSess, Time: issued},
 		{Service: "organizations", Action: "CreateAccount", Mutates: true, Caller: rootA, Time: issued,
 			Body: []byte(`{"AccountName":"x","Email":"a@b.c","Password":"Pa55word!x"}`)},
+		{Service: "iam", Action: "UpdateSAMLProvider", Mutates: true, Caller: rootA, Time: issued,
+			Params: params(t, "SAMLProviderArn=arn:aws:iam::"+acctA+":saml-provider/idp&AddPrivateKey=-----BEGIN%20PRIVATE%20KEY-----")},
+		{Service: "iam", Action: "UpdateSAMLProvider", Mutates: true, Caller: rootA, Time: issued,
+			Params: params(t, "SAMLProviderArn=arn:aws:iam::"+acctA+":saml-provider/idp&RemovePrivateKey=KEYIDKEYIDKEYIDKEYIDKEYID")},
 	}
 	ar := &credsResult{}
 	ar.Credentials.AccessKeyId, ar.Credentials.SecretAccessKey, ar.Credentials.SessionToken = "ASIANEW", "wJalrXUtnFEMI/K7MDENG", "FwoGZXIvYXdzEJr"
@@ -196,6 +200,11 @@ func TestBuildSecretsNeverRecorded(t *testing.T) {
 	m := eventJSON(t, Build(cases[0])[0])
 	if get(m, "requestParameters.passwordResetRequired") != true || get(m, "requestParameters.password") != Hidden {
 		t.Errorf("CreateLoginProfile parameters: %v", m["requestParameters"])
+	}
+	// RemovePrivateKey names a key id, which CloudTrail shows.
+	m = eventJSON(t, Build(cases[len(cases)-1])[0])
+	if get(m, "requestParameters.removePrivateKey") != "KEYIDKEYIDKEYIDKEYIDKEYID" {
+		t.Errorf("UpdateSAMLProvider parameters: %v", m["requestParameters"])
 	}
 	m = eventJSON(t, Build(cases[7])[0])
 	if get(m, "responseElements.accessKey.accessKeyId") != "AKIANEW" {

@@ -28,6 +28,9 @@ var secretMembers = map[string]bool{
 // or PasswordResetRequired are settings, not secrets.
 func isSecret(name string) bool {
 	l := strings.ToLower(name)
+	if l == "removeprivatekey" {
+		return false // a key id (UpdateSAMLProvider), not a key
+	}
 	return secretMembers[l] || strings.HasSuffix(l, "secret") || strings.HasSuffix(l, "secretaccesskey") ||
 		strings.HasSuffix(l, "privatekey")
 }
