@@ -24,7 +24,9 @@ type Principal struct {
 }
 
 // Source supplies compiled policies. (It speaks only policy types, so the
-// domain packages implement it without importing this package.)
+// domain packages implement it without importing this package.) A Source
+// that is also an OrgSource (rcp.go) brings RCPs and the organization
+// condition keys.
 type Source interface {
 	// UserPolicies returns the policies of the user with unique id id
 	// (its inline and attached policies and its groups'), its permissions
@@ -68,12 +70,16 @@ type Request struct {
 // Authorizer evaluates requests. It is safe for concurrent use.
 type Authorizer struct {
 	src Source
+	org OrgSource // src's organization side; nil when it has none
 
 	mu    sync.RWMutex
 	cache map[cacheKey]*cached
 	// gen increments on every invalidation so a load that raced with an
 	// invalidation is not cached.
 	gen uint64
+	// orgs caches each account's standing in the organization (SCPs,
+	// RCPs, organization id and path), dropped on every change.
+	orgs map[string]*standing
 
 	spMu sync.Mutex
 	sp   map[string]*policy.Policy // inline session policy text → compiled
@@ -82,13 +88,14 @@ type Authorizer struct {
 type cached struct {
 	account string
 	p       *Principal
-	scps    [][]*policy.Policy
 	mp      *policy.Policy
 }
 
 // New returns an authorizer over src.
 func New(src Source) *Authorizer {
-	return &Authorizer{src: src, cache: make(map[cacheKey]*cached), sp: make(map[string]*policy.Policy)}
+	org, _ := src.(OrgSource)
+	return &Authorizer{src: src, org: org, cache: make(map[cacheKey]*cached), orgs: make(map[string]*standing),
+		sp: make(map[string]*policy.Policy)}
 }
 
 // Decide evaluates req and returns the engine's result and the policy
@@ -105,7 +112,7 @@ func (a *Authorizer) decide(ctx context.Context, req *Request, pctx *policy.Cont
 	c := req.Caller
 	set := &policy.Set{Trust: req.Trust}
 	if c == nil {
-		return a.decideUnsigned(req, set, pctx)
+		return a.decideUnsigned(ctx, req, set, pctx)
 	}
 	if err := Restrict(c, req.Action); err != nil {
 		return policy.Result{}, nil, err
@@ -173,13 +180,19 @@ func (a *Authorizer) decide(ctx context.Context, req *Request, pctx *policy.Cont
 			tags = merged
 		}
 	}
-	scps, err := a.scps(ctx, c.Account)
+	// SCPs of the principal's account; RCPs of the resource's.
+	pst, err := a.standing(ctx, c.Account)
 	if err != nil {
 		return policy.Result{}, nil, err
 	}
-	set.SCPs = scps
+	set.SCPs = pst.scps
+	rst, resAcct, named, err := a.orgSide(ctx, req, set, pst, c.Account)
+	if err != nil {
+		return policy.Result{}, nil, err
+	}
 
 	fillContext(pctx, req, &preq.Principal, tags)
+	setOrgKeys(pctx, pst, rst, resAcct, named)
 	res := policy.Evaluate(preq, set)
 	return res, preq, nil
 }
@@ -387,27 +400,8 @@ func (a *Authorizer) managed(ctx context.Context, arn string) (*policy.Policy, e
 	return mp, nil
 }
 
-func (a *Authorizer) scps(ctx context.Context, account string) ([][]*policy.Policy, error) {
-	key := cacheKey{"scp", account}
-	a.mu.RLock()
-	e, gen := a.cache[key], a.gen
-	a.mu.RUnlock()
-	if e != nil {
-		return e.scps, nil
-	}
-	s, err := a.src.SCPs(ctx, account)
-	if err != nil {
-		return nil, err
-	}
-	// SCPs live in the organization (global records): invalidated by any
-	// global change.
-	a.put(key, gen, &cached{account: "", scps: s})
-	return s, nil
-}
-
-// cacheKey names a cached entry: {"user"|"role", unique id},
-// {"mp", policy ARN} or {"scp", account}. A struct key costs no
-// allocation on lookup.
+// cacheKey names a cached entry: {"user"|"role", unique id} or
+// {"mp", policy ARN}. A struct key costs no allocation on lookup.
 type cacheKey struct{ kind, id string }
 
 func (a *Authorizer) put(key cacheKey, gen uint64, e *cached) {
@@ -419,14 +413,17 @@ func (a *Authorizer) put(key cacheKey, gen uint64, e *cached) {
 }
 
 // Invalidate drops cache entries a committed change may have made stale:
-// every entry of the change's account, and for global records (accounts,
-// the organization, its policies) everything.
+// every entry of the change's account, every account's standing in the
+// organization (SCPs, RCPs: the organization's records are global), and
+// for global records (accounts, the organization, its policies)
+// everything.
 func (a *Authorizer) Invalidate(c store.Change) {
 	if c.Kind == "accesskey" {
 		return // keys carry no policy
 	}
 	a.mu.Lock()
 	a.gen++
+	clear(a.orgs)
 	if c.Account == "" {
 		a.cache = make(map[cacheKey]*cached)
 	} else {
@@ -444,6 +441,7 @@ func (a *Authorizer) Flush() {
 	a.mu.Lock()
 	a.gen++
 	a.cache = make(map[cacheKey]*cached)
+	clear(a.orgs)
 	a.mu.Unlock()
 }
 

@@ -1,7 +1,8 @@
 // Package authz authorizes API calls: it assembles, for an authenticated
 // caller, the policy set AWS would apply (identity policies of the user,
 // its groups or the session's role; the permissions boundary; session
-// policies; the SCPs of the account's place in the organization) and asks
+// policies; the SCPs of the account's place in the organization; the RCPs
+// of the resource's account, for the services RCPs cover) and asks
 // the policy engine, building the request context (aws:* and the
 // operation's own condition keys) on the way.
 //

@@ -46,7 +46,10 @@ type Trust struct {
 // AuthorizeTrust answers nil when every action is allowed, else AWS's
 // AccessDenied for the first refused action:
 // "User: <caller> is not authorized to perform: <action> on resource:
-// <role ARN>", without saying which side refused.
+// <role ARN>", without saying which side refused — except for a resource
+// control policy of the role's account, which AWS names ("… with an
+// explicit deny in a resource control policy"): it decides before the
+// trust policy is read, so it reveals nothing of the role.
 func (a *Authorizer) AuthorizeTrust(ctx context.Context, t *Trust) error {
 	for _, action := range t.Actions {
 		req := &Request{Caller: t.Caller, Principal: t.Principal, Action: action, Resource: t.RoleARN,
@@ -56,11 +59,18 @@ func (a *Authorizer) AuthorizeTrust(ctx context.Context, t *Trust) error {
 			// No role: deny as an untrusting role would, with the same words.
 			req.ResourcePolicy = denyAll
 		}
-		if err := a.authorize(ctx, req, policy.Result.ShortDenyMessage); err != nil {
+		if err := a.authorize(ctx, req, trustDenyMessage); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func trustDenyMessage(res policy.Result, preq *policy.Request) string {
+	if res.DecidedBy == policy.RCP {
+		return res.DenyMessage(preq)
+	}
+	return res.ShortDenyMessage(preq)
 }
 
 // denyAll is a trust policy that allows nobody (an empty statement list
@@ -75,8 +85,8 @@ var denyAll = func() *policy.Policy {
 
 // decideUnsigned evaluates a request whose caller is not an IAM principal
 // (web identity, SAML, service): only the resource (trust) policy and the
-// SCPs of the resource's account apply.
-func (a *Authorizer) decideUnsigned(req *Request, set *policy.Set, pctx *policy.Context) (policy.Result, *policy.Request, error) {
+// RCPs of the resource's account apply.
+func (a *Authorizer) decideUnsigned(ctx context.Context, req *Request, set *policy.Set, pctx *policy.Context) (policy.Result, *policy.Request, error) {
 	p := policy.Principal{Type: policy.Anonymous}
 	if req.Principal != nil {
 		p = *req.Principal
@@ -103,5 +113,10 @@ func (a *Authorizer) decideUnsigned(req *Request, set *policy.Set, pctx *policy.
 	if req.Extra != nil {
 		req.Extra(pctx)
 	}
+	rst, resAcct, named, err := a.orgSide(ctx, req, set, nil, p.Account)
+	if err != nil {
+		return policy.Result{}, nil, err
+	}
+	setOrgKeys(pctx, nil, rst, resAcct, named)
 	return policy.Evaluate(preq, set), preq, nil
 }

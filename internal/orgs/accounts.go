@@ -89,10 +89,8 @@ func (s *Service) CreateAccount(ctx context.Context, caller string, in CreateAcc
 		if err := tx.Create(ctx, store.Record{Kind: KindMember, Name: id, ID: id, Parent: m.ParentID, Data: encode(m)}); err != nil {
 			return err
 		}
-		if org.SCPEnabled() {
-			if err := attach(ctx, tx, FullAWSAccessID, id); err != nil {
-				return err
-			}
+		if err := attachDefaults(ctx, tx, org, id); err != nil {
+			return err
 		}
 		if err := tagNew(ctx, tx, id, in.Tags); err != nil {
 			return err

@@ -1,8 +1,11 @@
 // Package orgs is the AWS Organizations domain: the organization of the
 // management account, its root, organizational units, member accounts
 // (created with their OrganizationAccountAccessRole, closed, removed),
-// service control policies and their attachments, the SCP levels the
-// authorizer applies to a member account's principals, invitations
+// service and resource control policies and their attachments, the SCP
+// levels the authorizer applies to a member account's principals and the
+// RCP levels it applies to a member account's resources, each account's
+// organization id and path (aws:PrincipalOrgID, aws:ResourceOrgID, …),
+// invitations
 // (INVITE handshakes: an account outside the organization, a removed one
 // included, is invited and joins when it accepts; handshakes.go), the
 // tags of roots, OUs, accounts and policies (tags.go), and the ARNs of

@@ -304,8 +304,8 @@ func checkHandshakeID(id string) error {
 }
 
 // AcceptHandshake accepts an invitation, by the invited account: it joins
-// the organization in the root (JoinedMethod INVITED, FullAWSAccess
-// attached while SCPs are enabled, the invitation's tags on it). No
+// the organization in the root (JoinedMethod INVITED, the full-access
+// policy of every enabled type attached, the invitation's tags on it). No
 // OrganizationAccountAccessRole is made, as AWS makes none for an invited
 // account.
 func (s *Service) AcceptHandshake(ctx context.Context, caller, id string) (*Handshake, error) {
@@ -404,10 +404,8 @@ func (s *Service) join(ctx context.Context, tx store.Tx, h *Handshake, now time.
 	if err := tx.Create(ctx, store.Record{Kind: KindMember, Name: account, ID: account, Parent: m.ParentID, Data: encode(m)}); err != nil {
 		return err
 	}
-	if org.SCPEnabled() {
-		if err := attach(ctx, tx, FullAWSAccessID, account); err != nil {
-			return err
-		}
+	if err := attachDefaults(ctx, tx, org, account); err != nil {
+		return err
 	}
 	if err := deleteTags(ctx, tx, account); err != nil {
 		return err

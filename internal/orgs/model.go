@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hatrack/hatrack/internal/iam"
+	"github.com/hatrack/hatrack/policy"
 	"github.com/hatrack/hatrack/store"
 )
 
@@ -26,9 +27,10 @@ const (
 	KindClosed = "orgclosed" // Name = ID = account id
 )
 
-// Policy types and the one this deployment serves.
+// Policy types and the ones this deployment serves.
 const (
 	TypeSCP = "SERVICE_CONTROL_POLICY"
+	TypeRCP = "RESOURCE_CONTROL_POLICY"
 	// FullAWSAccessID is the AWS-managed SCP attached everywhere by default.
 	FullAWSAccessID   = "p-FullAWSAccess"
 	fullAWSAccessName = "FullAWSAccess"
@@ -43,20 +45,57 @@ const (
   ]
 }`
 	fullAWSAccessDesc = "Allows access to every operation"
+	// RCPFullAWSAccessID is the AWS-managed RCP attached to the root, every
+	// OU and every account while RCPs are enabled; it cannot be detached
+	// (only it may Allow: customer RCPs only deny).
+	RCPFullAWSAccessID   = "p-RCPFullAWSAccess"
+	rcpFullAWSAccessName = "RCPFullAWSAccess"
+	rcpFullAWSAccessDoc  = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Principal": "*",
+      "Action": "*",
+      "Resource": "*"
+    }
+  ]
+}`
+	rcpFullAWSAccessDesc = "Allows access to every operation"
 )
+
+// servedType is a policy type this deployment serves: the policy grammar
+// its documents are validated against and the AWS-managed policy attached
+// everywhere while the type is enabled.
+type servedType struct {
+	kind policy.Kind
+	full Policy
+}
+
+// served are the policy types enforced here: SCPs (on the principals of an
+// account) and RCPs (on the resources of an account).
+var served = map[string]servedType{
+	TypeSCP: {policy.SCP, Policy{ID: FullAWSAccessID, Name: fullAWSAccessName, Description: fullAWSAccessDesc,
+		Type: TypeSCP, AWSManaged: true, Content: fullAWSAccessDoc}},
+	TypeRCP: {policy.RCP, Policy{ID: RCPFullAWSAccessID, Name: rcpFullAWSAccessName, Description: rcpFullAWSAccessDesc,
+		Type: TypeRCP, AWSManaged: true, Content: rcpFullAWSAccessDoc}},
+}
 
 // Quotas of Organizations.
 const (
-	maxSCPsPerTarget  = 5
+	// maxPerTarget: policies of one type attached to one root, OU or
+	// account (SCPs and RCPs alike; the full-access policy counts).
+	maxPerTarget      = 5
 	maxPolicyBytes    = 5120
-	maxPolicies       = 1000
+	maxPolicies       = 1000 // of each type, AWS-managed ones not counted
 	maxOUDepth        = 5
 	maxOUs            = 2000
 	maxAccounts       = 10000
 	organizationRecID = "organization"
 )
 
-// All policy types of the PolicyType enum; only SCPs are served.
+// All policy types of the PolicyType enum; only those in served are
+// available here.
 var policyTypes = map[string]bool{
 	TypeSCP: true, "TAG_POLICY": true, "BACKUP_POLICY": true, "AISERVICES_OPT_OUT_POLICY": true,
 	"CHATBOT_POLICY": true, "DECLARATIVE_POLICY_EC2": true, "RESOURCE_CONTROL_POLICY": true,
@@ -103,6 +142,9 @@ func (o *Organization) PolicyARN(p *Policy) string {
 
 // SCPEnabled reports whether SCPs are enabled in the root.
 func (o *Organization) SCPEnabled() bool { return o.typeEnabled(TypeSCP) }
+
+// RCPEnabled reports whether RCPs are enabled in the root.
+func (o *Organization) RCPEnabled() bool { return o.typeEnabled(TypeRCP) }
 
 func (o *Organization) typeEnabled(t string) bool {
 	for _, e := range o.EnabledTypes {

@@ -2,7 +2,9 @@ package orgs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/hatrack/hatrack/internal/iam"
@@ -12,7 +14,8 @@ import (
 // EnsureOrganization creates the management account's organization on
 // first use: FeatureSet ALL, one root with SERVICE_CONTROL_POLICY enabled,
 // the AWS-managed FullAWSAccess SCP attached to the root and to the
-// management account. It returns the organization (existing or new).
+// management account (and the AWS-managed RCPFullAWSAccess stored, for
+// when RCPs are enabled). It returns the organization (existing or new).
 func (s *Service) EnsureOrganization(ctx context.Context, management string) (*Organization, error) {
 	var org *Organization
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -34,10 +37,10 @@ func (s *Service) EnsureOrganization(ctx context.Context, management string) (*O
 		if err := tx.Create(ctx, store.Record{Kind: KindOrganization, Name: organizationRecID, Data: encode(org)}); err != nil {
 			return err
 		}
-		full := &Policy{ID: FullAWSAccessID, Name: fullAWSAccessName, Description: fullAWSAccessDesc,
-			Type: TypeSCP, AWSManaged: true, Content: fullAWSAccessDoc}
-		if err := tx.Create(ctx, store.Record{Kind: KindPolicy, Name: full.Name, ID: full.ID, Data: encode(full)}); err != nil {
-			return err
+		for _, t := range []string{TypeSCP, TypeRCP} {
+			if err := ensureFullAccess(ctx, tx, t); err != nil {
+				return err
+			}
 		}
 		m := &Member{AccountID: management, ParentID: org.RootID, JoinedMethod: "INVITED", Joined: acct.Created}
 		if m.Joined.IsZero() {
@@ -139,7 +142,8 @@ func (s *Service) Roots(ctx context.Context, caller string) (*Organization, erro
 }
 
 // checkPolicyType validates a PolicyType value: unknown values are
-// INVALID_ENUM, known types other than SCPs are not available here.
+// INVALID_ENUM, known types other than SCPs and RCPs are not available
+// here.
 func checkPolicyType(t string) error {
 	if t == "" {
 		return errInputRequired()
@@ -147,14 +151,43 @@ func checkPolicyType(t string) error {
 	if !policyTypes[t] {
 		return errInvalidEnum()
 	}
-	if t != TypeSCP {
+	if _, ok := served[t]; !ok {
 		return errTypeNotAvailable
 	}
 	return nil
 }
 
-// EnablePolicyType enables a policy type in the root; for SCPs, AWS
-// attaches FullAWSAccess to the root, every OU and every account.
+// ensureFullAccess stores the AWS-managed full-access policy of type t
+// unless it exists (organizations created before RCPs were served lack
+// RCPFullAWSAccess).
+func ensureFullAccess(ctx context.Context, tx store.Tx, t string) error {
+	full := served[t].full
+	if _, err := tx.GetByID(ctx, KindPolicy, full.ID); err == nil || !notFound(err) {
+		return err
+	}
+	err := tx.Create(ctx, store.Record{Kind: KindPolicy, Name: full.Name, ID: full.ID, Data: encode(&full)})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return errDuplicatePolicy // a customer policy holds the name
+	}
+	return err
+}
+
+// attachDefaults attaches to a new target (an account joining, an OU
+// created) the AWS-managed full-access policy of every enabled type.
+func attachDefaults(ctx context.Context, tx store.Tx, org *Organization, target string) error {
+	for _, t := range org.EnabledTypes {
+		if st, ok := served[t]; ok {
+			if err := attach(ctx, tx, st.full.ID, target); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// EnablePolicyType enables a policy type in the root; AWS then attaches
+// the type's full-access policy (FullAWSAccess, RCPFullAWSAccess) to the
+// root, every OU and every account.
 func (s *Service) EnablePolicyType(ctx context.Context, caller, rootID, policyType string) (*Organization, error) {
 	if err := checkRootID(rootID); err != nil {
 		return nil, err
@@ -175,12 +208,15 @@ func (s *Service) EnablePolicyType(ctx context.Context, caller, rootID, policyTy
 		if err := tx.Put(ctx, store.Record{Kind: KindOrganization, Name: organizationRecID, Data: encode(org)}); err != nil {
 			return err
 		}
+		if err := ensureFullAccess(ctx, tx, policyType); err != nil {
+			return err
+		}
 		targets, err := allTargets(ctx, tx, org)
 		if err != nil {
 			return err
 		}
 		for _, t := range targets {
-			if err := attach(ctx, tx, FullAWSAccessID, t); err != nil {
+			if err := attach(ctx, tx, served[policyType].full.ID, t); err != nil {
 				return err
 			}
 		}
@@ -191,7 +227,8 @@ func (s *Service) EnablePolicyType(ctx context.Context, caller, rootID, policyTy
 }
 
 // DisablePolicyType disables a policy type in the root, detaching every
-// policy of that type from every target.
+// policy of that type from every target (policies of other types stay
+// attached).
 func (s *Service) DisablePolicyType(ctx context.Context, caller, rootID, policyType string) (*Organization, error) {
 	if err := checkRootID(rootID); err != nil {
 		return nil, err
@@ -221,7 +258,26 @@ func (s *Service) DisablePolicyType(ctx context.Context, caller, rootID, policyT
 		if err != nil {
 			return err
 		}
+		types := map[string]string{} // policy id → type
 		for _, rec := range recs {
+			var a Attachment
+			if err := json.Unmarshal(rec.Data, &a); err != nil {
+				return fmt.Errorf("decode %s %q: %w", rec.Kind, rec.Name, err)
+			}
+			t, ok := types[a.PolicyID]
+			if !ok {
+				p, err := getByID[Policy](ctx, tx, KindPolicy, a.PolicyID)
+				if err != nil && !notFound(err) {
+					return err
+				}
+				if p != nil {
+					t = p.Type
+				}
+				types[a.PolicyID] = t
+			}
+			if t != policyType && t != "" {
+				continue
+			}
 			if err := tx.Delete(ctx, KindAttachment, "", rec.Name); err != nil {
 				return err
 			}

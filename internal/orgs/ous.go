@@ -43,7 +43,8 @@ func ouDepth(ctx context.Context, r store.Reader, org *Organization, id string) 
 }
 
 // CreateOrganizationalUnit creates an OU in a root or OU, with tags;
-// FullAWSAccess is attached to it while SCPs are enabled.
+// the full-access policy of every enabled type (FullAWSAccess,
+// RCPFullAWSAccess) is attached to it.
 func (s *Service) CreateOrganizationalUnit(ctx context.Context, caller, parent, name string, tags ...Tag) (*OU, error) {
 	if err := checkParentID(parent); err != nil {
 		return nil, err
@@ -91,10 +92,7 @@ func (s *Service) CreateOrganizationalUnit(ctx context.Context, caller, parent, 
 		if err := tagNew(ctx, tx, out.ID, tags); err != nil {
 			return err
 		}
-		if org.SCPEnabled() {
-			return attach(ctx, tx, FullAWSAccessID, out.ID)
-		}
-		return nil
+		return attachDefaults(ctx, tx, org, out.ID)
 	})
 	return out, err
 }

@@ -38,19 +38,39 @@ func checkTargetID(id string) error {
 	return nil
 }
 
-func checkContent(content string) error {
+// checkSize checks a policy document's presence and size (the parse
+// against its type's grammar is checkContent's).
+func checkSize(content string) error {
 	if content == "" {
 		return errInputRequired()
 	}
 	if utf8.RuneCountInString(content) > maxPolicyBytes {
 		return errPolicyContentLimit()
 	}
-	if _, err := policy.Parse(content, policy.SCP); err != nil {
+	return nil
+}
+
+// checkContent validates a customer-managed policy document of type t
+// against the type's grammar (policy.SCP, policy.RCP). RCPs may only deny:
+// the effect Allow is reserved to the AWS-managed RCPFullAWSAccess.
+func checkContent(content, t string) error {
+	if err := checkSize(content); err != nil {
+		return err
+	}
+	p, err := policy.Parse(content, served[t].kind)
+	if err != nil {
 		var pe *policy.ParseError
 		if errors.As(err, &pe) {
 			return errMalformedPolicy
 		}
 		return err
+	}
+	if t == TypeRCP {
+		for _, st := range p.Statements() {
+			if st.Effect != policy.Deny {
+				return errMalformedPolicy
+			}
+		}
 	}
 	return nil
 }
@@ -99,8 +119,8 @@ type CreatePolicyInput struct {
 	Tags []Tag
 }
 
-// CreatePolicy creates a customer-managed SCP after validating its content
-// as an SCP.
+// CreatePolicy creates a customer-managed SCP or RCP after validating its
+// content as a document of its type.
 func (s *Service) CreatePolicy(ctx context.Context, caller string, in CreatePolicyInput) (*Policy, error) {
 	if err := checkPolicyName(in.Name); err != nil {
 		return nil, err
@@ -111,7 +131,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller string, in CreatePoli
 	if err := checkPolicyType(in.Type); err != nil {
 		return nil, err
 	}
-	if err := checkContent(in.Content); err != nil {
+	if err := checkContent(in.Content, in.Type); err != nil {
 		return nil, err
 	}
 	if err := CheckTags(in.Tags); err != nil {
@@ -119,11 +139,17 @@ func (s *Service) CreatePolicy(ctx context.Context, caller string, in CreatePoli
 	}
 	var out *Policy
 	err := s.update(ctx, caller, func(tx store.Tx, org *Organization) error {
-		n, err := tx.Count(ctx, store.Filter{Kind: KindPolicy})
+		all, err := list[Policy](ctx, tx, store.Filter{Kind: KindPolicy})
 		if err != nil {
 			return err
 		}
-		if n > maxPolicies { // FullAWSAccess does not count
+		n := 0
+		for _, p := range all {
+			if p.Type == in.Type && !p.AWSManaged {
+				n++
+			}
+		}
+		if n >= maxPolicies {
 			return errPolicyNumberLimit()
 		}
 		p := &Policy{ID: "p-" + randID(8), Name: in.Name, Description: in.Description, Type: in.Type, Content: in.Content}
@@ -177,7 +203,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, caller string, in UpdatePoli
 		}
 	}
 	if in.Content != nil {
-		if err := checkContent(*in.Content); err != nil {
+		if err := checkSize(*in.Content); err != nil {
 			return nil, err
 		}
 	}
@@ -198,6 +224,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, caller string, in UpdatePoli
 			p.Description = *in.Description
 		}
 		if in.Content != nil {
+			if err := checkContent(*in.Content, p.Type); err != nil {
+				return err
+			}
 			p.Content = *in.Content
 		}
 		if err := tx.Delete(ctx, KindPolicy, "", oldName); err != nil {
@@ -268,7 +297,8 @@ func target(ctx context.Context, r store.Reader, org *Organization, id string) (
 	return nil, nil
 }
 
-// AttachPolicy attaches an SCP to a root, OU or account.
+// AttachPolicy attaches an SCP or RCP to a root, OU or account (at most
+// maxPerTarget of one type to one target).
 func (s *Service) AttachPolicy(ctx context.Context, caller, policyID, targetID string) error {
 	if err := checkPolicyID(policyID); err != nil {
 		return err
@@ -296,19 +326,19 @@ func (s *Service) AttachPolicy(ctx context.Context, caller, policyID, targetID s
 		} else if !notFound(err) {
 			return err
 		}
-		n, err := tx.Count(ctx, store.Filter{Kind: KindAttachment, Parent: targetID})
+		n, err := countOfType(ctx, tx, org, targetID, p.Type)
 		if err != nil {
 			return err
 		}
-		if n >= maxSCPsPerTarget {
+		if n >= maxPerTarget {
 			return errMaxAttachment()
 		}
 		return attach(ctx, tx, policyID, targetID)
 	})
 }
 
-// DetachPolicy detaches an SCP; the last SCP of a target cannot be
-// detached while SCPs are enabled.
+// DetachPolicy detaches an SCP or RCP; the last SCP of a target cannot be
+// detached while SCPs are enabled, nor RCPFullAWSAccess ever.
 func (s *Service) DetachPolicy(ctx context.Context, caller, policyID, targetID string) error {
 	if err := checkPolicyID(policyID); err != nil {
 		return err
@@ -317,7 +347,8 @@ func (s *Service) DetachPolicy(ctx context.Context, caller, policyID, targetID s
 		return err
 	}
 	return s.update(ctx, caller, func(tx store.Tx, org *Organization) error {
-		if _, err := getPolicy(ctx, tx, org, policyID); err != nil {
+		p, err := getPolicy(ctx, tx, org, policyID)
+		if err != nil {
 			return err
 		}
 		t, err := target(ctx, tx, org, targetID)
@@ -333,7 +364,11 @@ func (s *Service) DetachPolicy(ctx context.Context, caller, policyID, targetID s
 		} else if err != nil {
 			return err
 		}
-		n, err := tx.Count(ctx, store.Filter{Kind: KindAttachment, Parent: targetID})
+		if p.ID == RCPFullAWSAccessID {
+			// The only RCP that allows: without it nothing would.
+			return errMinAttachment()
+		}
+		n, err := countOfType(ctx, tx, org, targetID, p.Type)
 		if err != nil {
 			return err
 		}
@@ -354,7 +389,8 @@ func checkFilter(f string) error {
 	return nil
 }
 
-// ListPolicies lists the policies of a type (only SCPs exist here).
+// ListPolicies lists the policies of a type (only SCPs and RCPs exist
+// here).
 func (s *Service) ListPolicies(ctx context.Context, caller, filter string) ([]*Policy, error) {
 	if err := checkFilter(filter); err != nil {
 		return nil, err
@@ -408,6 +444,21 @@ func (s *Service) ListPoliciesForTarget(ctx context.Context, caller, targetID, f
 		return nil
 	})
 	return out, err
+}
+
+// countOfType counts the policies of type t attached directly to target.
+func countOfType(ctx context.Context, r store.Reader, org *Organization, targetID, t string) (int, error) {
+	pols, err := attachedPolicies(ctx, r, org, targetID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range pols {
+		if p.Type == t {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func attachedPolicies(ctx context.Context, r store.Reader, org *Organization, targetID string) ([]*Policy, error) {

@@ -367,7 +367,8 @@ func (n *Node) routes() http.Handler {
 }
 
 // policySource is the authorizer's policy source: users, roles and
-// managed policies from IAM, service control policies from Organizations.
+// managed policies from IAM, service and resource control policies from
+// Organizations.
 type policySource struct {
 	*iam.Service
 	orgs *orgs.Service
@@ -375,6 +376,16 @@ type policySource struct {
 
 func (p policySource) SCPs(ctx context.Context, account string) ([][]*policy.Policy, error) {
 	return p.orgs.SCPs(ctx, account)
+}
+
+// RCPs and OrgPath make the source an authz.OrgSource: resource control
+// policies and organization condition keys from Organizations.
+func (p policySource) RCPs(ctx context.Context, account string) ([][]*policy.Policy, error) {
+	return p.orgs.RCPs(ctx, account)
+}
+
+func (p policySource) OrgPath(ctx context.Context, account string) (string, string, error) {
+	return p.orgs.OrgPath(ctx, account)
 }
 
 // consoleSignIn checks an IAM user's console password for the console
