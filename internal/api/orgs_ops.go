@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/hatrack/hatrack/internal/authn"
 	"github.com/hatrack/hatrack/internal/awserr"
 	"github.com/hatrack/hatrack/internal/orgs"
 	"github.com/hatrack/hatrack/policy"
@@ -134,6 +135,39 @@ func orgsOps(s *orgs.Service) []*Op {
 			}
 		})
 	}
+	// withServicePrincipal sets organizations:ServicePrincipal from the
+	// request's ServicePrincipal.
+	withServicePrincipal := func(op *Op) *Op {
+		return addContext(op, func(c *Call, pc *policy.Context) {
+			var in orgsIDs
+			if c.decodeJSON(&in) == nil && in.ServicePrincipal != "" {
+				pc.Set("organizations:ServicePrincipal", in.ServicePrincipal)
+			}
+		})
+	}
+	// delegable marks a read-only operation the organization's delegation
+	// policy (PutResourcePolicy) may grant to a member account's
+	// principals: the handler runs with the caller as orgs.Delegate, and
+	// the domain lets a member account through only when that policy
+	// allows the principal the action on the resource named by id (nil:
+	// "*"). No other operation is ever delegated.
+	delegable := func(op *Op, kind orgs.ResourceKind, id func(orgsIDs) string) *Op {
+		h := op.Handle
+		op.Handle = func(ctx context.Context, c *Call) (any, error) {
+			if c.Caller == nil {
+				return h(ctx, c)
+			}
+			d := orgs.Delegate{Principal: orgsPrincipal(c.Caller), Action: "organizations:" + op.Name}
+			if id != nil {
+				var in orgsIDs
+				if c.decodeJSON(&in) == nil {
+					d.Kind, d.ID = kind, id(in)
+				}
+			}
+			return h(orgs.WithDelegate(ctx, d), c)
+		}
+		return op
+	}
 	account := func(in orgsIDs) string { return in.AccountId }
 	ou := func(in orgsIDs) string { return in.OrganizationalUnitId }
 	parent := func(in orgsIDs) string { return in.ParentId }
@@ -141,37 +175,39 @@ func orgsOps(s *orgs.Service) []*Op {
 	pol := func(in orgsIDs) string { return in.PolicyId }
 	handshake := func(in orgsIDs) string { return in.HandshakeId }
 	resource := func(in orgsIDs) string { return in.ResourceId }
+	child := func(in orgsIDs) string { return in.ChildId }
+	target := func(in orgsIDs) string { return in.TargetId }
 	return []*Op{
 		def("DescribeOrganization", false, orgsDescribeOrganization),
-		def("ListRoots", false, orgsListRoots),
+		delegable(def("ListRoots", false, orgsListRoots), 0, nil),
 		ofParam(on(def("EnablePolicyType", true, orgsEnablePolicyType), orgs.ResourceRoot, root), func(in orgsIDs) string { return in.PolicyType }),
 		ofParam(on(def("DisablePolicyType", true, orgsDisablePolicyType), orgs.ResourceRoot, root), func(in orgsIDs) string { return in.PolicyType }),
 		withRequestTags(def("CreateAccount", true, orgsCreateAccount)),
 		def("DescribeCreateAccountStatus", false, orgsDescribeCreateAccountStatus),
 		def("ListCreateAccountStatus", false, orgsListCreateAccountStatus),
-		def("ListAccounts", false, orgsListAccounts),
-		on(def("ListAccountsForParent", false, orgsListAccountsForParent), orgs.ResourceParent, parent),
-		on(def("DescribeAccount", false, orgsDescribeAccount), orgs.ResourceAccount, account),
+		delegable(def("ListAccounts", false, orgsListAccounts), 0, nil),
+		delegable(on(def("ListAccountsForParent", false, orgsListAccountsForParent), orgs.ResourceParent, parent), orgs.ResourceParent, parent),
+		delegable(on(def("DescribeAccount", false, orgsDescribeAccount), orgs.ResourceAccount, account), orgs.ResourceAccount, account),
 		on(def("MoveAccount", true, orgsMoveAccount), orgs.ResourceAccount, account),
 		on(def("CloseAccount", true, orgsCloseAccount), orgs.ResourceAccount, account),
 		on(def("RemoveAccountFromOrganization", true, orgsRemoveAccount), orgs.ResourceAccount, account),
 		withRequestTags(on(def("CreateOrganizationalUnit", true, orgsCreateOU), orgs.ResourceParent, parent)),
-		on(def("DescribeOrganizationalUnit", false, orgsDescribeOU), orgs.ResourceOU, ou),
+		delegable(on(def("DescribeOrganizationalUnit", false, orgsDescribeOU), orgs.ResourceOU, ou), orgs.ResourceOU, ou),
 		on(def("UpdateOrganizationalUnit", true, orgsUpdateOU), orgs.ResourceOU, ou),
 		on(def("DeleteOrganizationalUnit", true, orgsDeleteOU), orgs.ResourceOU, ou),
-		on(def("ListOrganizationalUnitsForParent", false, orgsListOUsForParent), orgs.ResourceParent, parent),
-		on(def("ListChildren", false, orgsListChildren), orgs.ResourceParent, parent),
-		on(def("ListParents", false, orgsListParents), orgs.ResourceChild, func(in orgsIDs) string { return in.ChildId }),
+		delegable(on(def("ListOrganizationalUnitsForParent", false, orgsListOUsForParent), orgs.ResourceParent, parent), orgs.ResourceParent, parent),
+		delegable(on(def("ListChildren", false, orgsListChildren), orgs.ResourceParent, parent), orgs.ResourceParent, parent),
+		delegable(on(def("ListParents", false, orgsListParents), orgs.ResourceChild, child), orgs.ResourceChild, child),
 		withRequestTags(ofParam(def("CreatePolicy", true, orgsCreatePolicy), func(in orgsIDs) string { return in.Type })),
-		ofPolicy(on(def("DescribePolicy", false, orgsDescribePolicy), orgs.ResourcePolicy, pol)),
+		delegable(ofPolicy(on(def("DescribePolicy", false, orgsDescribePolicy), orgs.ResourcePolicy, pol)), orgs.ResourcePolicy, pol),
 		ofPolicy(on(def("UpdatePolicy", true, orgsUpdatePolicy), orgs.ResourcePolicy, pol)),
 		ofPolicy(on(def("DeletePolicy", true, orgsDeletePolicy), orgs.ResourcePolicy, pol)),
 		withTarget(ofPolicy(on(def("AttachPolicy", true, orgsAttachPolicy), orgs.ResourcePolicy, pol))),
 		withTarget(ofPolicy(on(def("DetachPolicy", true, orgsDetachPolicy), orgs.ResourcePolicy, pol))),
-		ofParam(def("ListPolicies", false, orgsListPolicies), func(in orgsIDs) string { return in.Filter }),
-		ofParam(on(def("ListPoliciesForTarget", false, orgsListPoliciesForTarget), orgs.ResourceTarget, func(in orgsIDs) string { return in.TargetId }),
-			func(in orgsIDs) string { return in.Filter }),
-		ofPolicy(on(def("ListTargetsForPolicy", false, orgsListTargetsForPolicy), orgs.ResourcePolicy, pol)),
+		delegable(ofParam(def("ListPolicies", false, orgsListPolicies), func(in orgsIDs) string { return in.Filter }), 0, nil),
+		delegable(ofParam(on(def("ListPoliciesForTarget", false, orgsListPoliciesForTarget), orgs.ResourceTarget, target),
+			func(in orgsIDs) string { return in.Filter }), orgs.ResourceTarget, target),
+		delegable(ofPolicy(on(def("ListTargetsForPolicy", false, orgsListTargetsForPolicy), orgs.ResourcePolicy, pol)), orgs.ResourcePolicy, pol),
 		// Handshakes: Accept, Decline, Cancel and Describe act on the
 		// handshake; Invite and the lists on "*".
 		withRequestTags(def("InviteAccountToOrganization", true, orgsInviteAccount)),
@@ -184,7 +220,26 @@ func orgsOps(s *orgs.Service) []*Op {
 		// Tags: the account, OU, root or policy named by ResourceId.
 		withRequestTags(on(def("TagResource", true, orgsTagResource), orgs.ResourceTaggable, resource)),
 		withTagKeys(on(def("UntagResource", true, orgsUntagResource), orgs.ResourceTaggable, resource)),
-		on(def("ListTagsForResource", false, orgsListTagsForResource), orgs.ResourceTaggable, resource),
+		delegable(on(def("ListTagsForResource", false, orgsListTagsForResource), orgs.ResourceTaggable, resource), orgs.ResourceTaggable, resource),
+		// The organization itself, trusted access, delegated
+		// administrators and the delegation policy: "*", but the
+		// delegated administrator operations act on the account.
+		def("CreateOrganization", true, orgsCreateOrganization),
+		def("DeleteOrganization", true, orgsDeleteOrganization),
+		def("LeaveOrganization", true, orgsLeaveOrganization),
+		def("EnableAllFeatures", true, orgsEnableAllFeatures),
+		withServicePrincipal(def("EnableAWSServiceAccess", true, orgsEnableAWSServiceAccess)),
+		withServicePrincipal(def("DisableAWSServiceAccess", true, orgsDisableAWSServiceAccess)),
+		def("ListAWSServiceAccessForOrganization", false, orgsListAWSServiceAccess),
+		withServicePrincipal(on(def("RegisterDelegatedAdministrator", true, orgsRegisterDelegatedAdmin), orgs.ResourceAccount, account)),
+		withServicePrincipal(on(def("DeregisterDelegatedAdministrator", true, orgsDeregisterDelegatedAdmin), orgs.ResourceAccount, account)),
+		withServicePrincipal(def("ListDelegatedAdministrators", false, orgsListDelegatedAdmins)),
+		on(def("ListDelegatedServicesForAccount", false, orgsListDelegatedServices), orgs.ResourceAccount, account),
+		withTagKeys(withRequestTags(def("PutResourcePolicy", true, orgsPutResourcePolicy))),
+		def("DescribeResourcePolicy", false, orgsDescribeResourcePolicy),
+		def("DeleteResourcePolicy", true, orgsDeleteResourcePolicy),
+		ofParam(on(def("DescribeEffectivePolicy", false, orgsDescribeEffectivePolicy), orgs.ResourceTarget, target),
+			func(in orgsIDs) string { return in.PolicyType }),
 	}
 }
 
@@ -196,6 +251,29 @@ type orgsIDs struct {
 	AccountId, OrganizationalUnitId, ParentId, ChildId, TargetId, PolicyId, RootId string
 	HandshakeId, ResourceId                                                        string
 	PolicyType, Type, Filter                                                       string
+	ServicePrincipal                                                               string
+}
+
+// orgsPrincipal is the caller as the policy engine names it, for the
+// delegation policy.
+func orgsPrincipal(c *authn.Caller) policy.Principal {
+	p := policy.Principal{Account: c.Account, ARN: c.ARN, PrincipalARN: c.PrincipalARN, UniqueID: c.UniqueID}
+	switch c.Type {
+	case authn.TypeRoot:
+		p.Type = policy.Root
+	case authn.TypeUser:
+		p.Type = policy.User
+	case authn.TypeAssumedRole:
+		p.Type = policy.AssumedRole
+	case authn.TypeFederatedUser:
+		p.Type = policy.FederatedUser
+		if c.Session != nil {
+			p.UserARN = c.Session.SourceARN
+		}
+	default:
+		p.Type = policy.Anonymous // matches no principal: fails closed
+	}
+	return p
 }
 
 // callContext is the request's context (Background for calls built
@@ -1024,4 +1102,202 @@ func orgsListHandshakesForOrganization(ctx context.Context, c *Call, s *orgs.Ser
 	}
 	hs, err := s.ListHandshakesForOrganization(ctx, c.Account(), in.filter())
 	return handshakesAnswer(in.pageInput, hs, err)
+}
+
+// The organization's lifecycle.
+
+func orgsCreateOrganization(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ FeatureSet string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	o, err := s.CreateOrganization(ctx, c.Account(), in.FeatureSet)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Organization jsonOrganization }{toJSONOrganization(o)}, nil
+}
+
+func orgsDeleteOrganization(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	return nil, s.DeleteOrganization(ctx, c.Account())
+}
+
+func orgsLeaveOrganization(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	return nil, s.LeaveOrganization(ctx, c.Account())
+}
+
+func orgsEnableAllFeatures(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	return handshakeAnswer(s.EnableAllFeatures(ctx, c.Account()))
+}
+
+// Trusted access and delegated administrators.
+
+type servicePrincipalInput struct{ ServicePrincipal string }
+
+func orgsEnableAWSServiceAccess(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in servicePrincipalInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.EnableAWSServiceAccess(ctx, c.Account(), in.ServicePrincipal)
+}
+
+func orgsDisableAWSServiceAccess(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in servicePrincipalInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.DisableAWSServiceAccess(ctx, c.Account(), in.ServicePrincipal)
+}
+
+type jsonEnabledServicePrincipal struct {
+	ServicePrincipal string
+	DateEnabled      *EpochTime
+}
+
+func orgsListAWSServiceAccess(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in pageInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	sas, err := s.ListAWSServiceAccessForOrganization(ctx, c.Account())
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := orgsPage(in, mapSlice(sas, func(a *orgs.ServiceAccess) jsonEnabledServicePrincipal {
+		return jsonEnabledServicePrincipal{ServicePrincipal: a.ServicePrincipal, DateEnabled: Epoch(a.Enabled)}
+	}), func(j jsonEnabledServicePrincipal) string { return j.ServicePrincipal })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		EnabledServicePrincipals []jsonEnabledServicePrincipal
+		NextToken                *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+type delegatedAdminInput struct{ AccountId, ServicePrincipal string }
+
+func orgsRegisterDelegatedAdmin(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in delegatedAdminInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.RegisterDelegatedAdministrator(ctx, c.Account(), in.AccountId, in.ServicePrincipal)
+}
+
+func orgsDeregisterDelegatedAdmin(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in delegatedAdminInput
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.DeregisterDelegatedAdministrator(ctx, c.Account(), in.AccountId, in.ServicePrincipal)
+}
+
+type jsonDelegatedAdministrator struct {
+	jsonAccount
+	DelegationEnabledDate *EpochTime
+}
+
+func orgsListDelegatedAdmins(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		ServicePrincipal string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	das, err := s.ListDelegatedAdministrators(ctx, c.Account(), in.ServicePrincipal)
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := orgsPage(in.pageInput, mapSlice(das, func(d *orgs.DelegatedAdministrator) jsonDelegatedAdministrator {
+		return jsonDelegatedAdministrator{jsonAccount: toJSONAccount(&d.Account), DelegationEnabledDate: Epoch(d.Enabled)}
+	}), func(j jsonDelegatedAdministrator) string { return j.Id })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		DelegatedAdministrators []jsonDelegatedAdministrator
+		NextToken               *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+type jsonDelegatedService struct {
+	ServicePrincipal      string
+	DelegationEnabledDate *EpochTime
+}
+
+func orgsListDelegatedServices(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		pageInput
+		AccountId string
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	das, err := s.ListDelegatedServicesForAccount(ctx, c.Account(), in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := orgsPage(in.pageInput, mapSlice(das, func(d *orgs.DelegatedAdmin) jsonDelegatedService {
+		return jsonDelegatedService{ServicePrincipal: d.ServicePrincipal, DelegationEnabledDate: Epoch(d.Enabled)}
+	}), func(j jsonDelegatedService) string { return j.ServicePrincipal })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		DelegatedServices []jsonDelegatedService
+		NextToken         *string `json:",omitempty"`
+	}{page, next}, nil
+}
+
+// The delegation policy.
+
+type jsonOrgsResourcePolicySummary struct {
+	Id  string
+	Arn string
+}
+
+type jsonOrgsResourcePolicy struct {
+	ResourcePolicySummary jsonOrgsResourcePolicySummary
+	Content               string
+}
+
+func resourcePolicyAnswer(p *orgs.DelegationPolicy, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return struct{ ResourcePolicy jsonOrgsResourcePolicy }{jsonOrgsResourcePolicy{
+		ResourcePolicySummary: jsonOrgsResourcePolicySummary{Id: p.ID, Arn: p.ARN}, Content: p.Content}}, nil
+}
+
+func orgsPutResourcePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct {
+		Content string
+		Tags    []jsonTag
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return resourcePolicyAnswer(s.PutResourcePolicy(ctx, c.Account(), in.Content, fromJSONTags(in.Tags)))
+}
+
+func orgsDescribeResourcePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	return resourcePolicyAnswer(s.DescribeResourcePolicy(ctx, c.Account()))
+}
+
+func orgsDeleteResourcePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	return nil, s.DeleteResourcePolicy(ctx, c.Account())
+}
+
+// DescribeEffectivePolicy: no management policy type is served, so there
+// is never an effective policy (the domain answers
+// EffectivePolicyNotFoundException after its checks).
+func orgsDescribeEffectivePolicy(ctx context.Context, c *Call, s *orgs.Service) (any, error) {
+	var in struct{ PolicyType, TargetId string }
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	return nil, s.DescribeEffectivePolicy(ctx, c.Account(), in.PolicyType, in.TargetId)
 }

@@ -365,7 +365,8 @@ func (s *Service) CloseAccount(ctx context.Context, caller, id string) error {
 // stays closed). The account itself
 // stays, standalone, with its IAM entities — the
 // OrganizationAccountAccessRole included, as AWS leaves it. The
-// management account cannot leave.
+// management account cannot leave; a delegated administrator must be
+// deregistered first.
 func (s *Service) RemoveAccountFromOrganization(ctx context.Context, caller, id string) error {
 	if err := checkAccountID(id); err != nil {
 		return err
@@ -379,10 +380,7 @@ func (s *Service) RemoveAccountFromOrganization(ctx context.Context, caller, id 
 		} else if err != nil {
 			return err
 		}
-		if err := forgetTarget(ctx, tx, id); err != nil {
-			return err
-		}
-		return tx.Delete(ctx, KindMember, "", id)
+		return removeMember(ctx, tx, id)
 	})
 }
 

@@ -8,8 +8,13 @@
 // invitations
 // (INVITE handshakes: an account outside the organization, a removed one
 // included, is invited and joins when it accepts; handshakes.go), the
-// tags of roots, OUs, accounts and policies (tags.go), and the ARNs of
-// the resources requests name, for resource-level permissions (arns.go).
+// tags of roots, OUs, accounts and policies (tags.go), the ARNs of the
+// resources requests name, for resource-level permissions (arns.go), the
+// organization's own lifecycle (CreateOrganization, DeleteOrganization,
+// LeaveOrganization, EnableAllFeatures; lifecycle.go), trusted access and
+// delegated administrators (services.go), and the delegation policy: the
+// one way a member account's principals may use the management account's
+// read-only operations (delegation.go).
 //
 // Every record lives in the store's global space (Account ""), so the
 // authorizer's cache drops everything when any of them changes. Each

@@ -16,6 +16,8 @@ import (
 // the AWS-managed FullAWSAccess SCP attached to the root and to the
 // management account (and the AWS-managed RCPFullAWSAccess stored, for
 // when RCPs are enabled). It returns the organization (existing or new).
+// An organization deleted with DeleteOrganization is not created again
+// (CreateOrganization does that): it returns nil then.
 func (s *Service) EnsureOrganization(ctx context.Context, management string) (*Organization, error) {
 	var org *Organization
 	err := s.store.Update(ctx, func(tx store.Tx) error {
@@ -24,37 +26,12 @@ func (s *Service) EnsureOrganization(ctx context.Context, management string) (*O
 		if err == nil || !notFound(err) {
 			return err
 		}
-		acct, err := getAccount(ctx, tx, management)
-		if err != nil {
+		org = nil
+		if _, err := tx.Get(ctx, KindOrgDeleted, "", organizationRecID); err == nil || !notFound(err) {
 			return err
 		}
-		now := s.stamp()
-		org = &Organization{
-			ID: "o-" + randID(10), RootID: "r-" + randID(4), FeatureSet: "ALL",
-			ManagementAccount: management, ManagementEmail: acct.Email,
-			EnabledTypes: []string{TypeSCP}, Created: now,
-		}
-		if err := tx.Create(ctx, store.Record{Kind: KindOrganization, Name: organizationRecID, Data: encode(org)}); err != nil {
-			return err
-		}
-		for _, t := range []string{TypeSCP, TypeRCP} {
-			if err := ensureFullAccess(ctx, tx, t); err != nil {
-				return err
-			}
-		}
-		m := &Member{AccountID: management, ParentID: org.RootID, JoinedMethod: "INVITED", Joined: acct.Created}
-		if m.Joined.IsZero() {
-			m.Joined = now
-		}
-		if err := tx.Create(ctx, store.Record{Kind: KindMember, Name: m.AccountID, ID: m.AccountID, Parent: m.ParentID, Data: encode(m)}); err != nil {
-			return err
-		}
-		for _, t := range []string{org.RootID, management} {
-			if err := attach(ctx, tx, FullAWSAccessID, t); err != nil {
-				return err
-			}
-		}
-		return nil
+		org, err = s.createOrganization(ctx, tx, management, FeatureSetAll)
+		return err
 	})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		// Another node created it first.
@@ -64,6 +41,50 @@ func (s *Service) EnsureOrganization(ctx context.Context, management string) (*O
 		})
 	}
 	return org, err
+}
+
+// createOrganization makes the organization of management with the
+// feature set fs in tx: one root (SERVICE_CONTROL_POLICY enabled with all
+// features, no policy type with consolidated billing only), the
+// AWS-managed full-access policies stored, FullAWSAccess attached to the
+// root and the management account (with all features).
+func (s *Service) createOrganization(ctx context.Context, tx store.Tx, management, fs string) (*Organization, error) {
+	acct, err := getAccount(ctx, tx, management)
+	if err != nil {
+		return nil, err
+	}
+	now := s.stamp()
+	org := &Organization{
+		ID: "o-" + randID(10), RootID: "r-" + randID(4), FeatureSet: fs,
+		ManagementAccount: management, ManagementEmail: acct.Email,
+		EnabledTypes: []string{}, Created: now,
+	}
+	if fs == FeatureSetAll {
+		org.EnabledTypes = []string{TypeSCP}
+	}
+	if err := tx.Create(ctx, store.Record{Kind: KindOrganization, Name: organizationRecID, Data: encode(org)}); err != nil {
+		return nil, err
+	}
+	for _, t := range []string{TypeSCP, TypeRCP} {
+		if err := ensureFullAccess(ctx, tx, t); err != nil {
+			return nil, err
+		}
+	}
+	m := &Member{AccountID: management, ParentID: org.RootID, JoinedMethod: "INVITED", Joined: acct.Created}
+	if m.Joined.IsZero() {
+		m.Joined = now
+	}
+	if err := tx.Create(ctx, store.Record{Kind: KindMember, Name: m.AccountID, ID: m.AccountID, Parent: m.ParentID, Data: encode(m)}); err != nil {
+		return nil, err
+	}
+	if fs == FeatureSetAll {
+		for _, t := range []string{org.RootID, management} {
+			if err := attach(ctx, tx, FullAWSAccessID, t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return org, nil
 }
 
 func getAccount(ctx context.Context, r store.Reader, id string) (*iam.Account, error) {
@@ -92,7 +113,9 @@ func access(ctx context.Context, r store.Reader, caller string, mgmtOnly bool) (
 		return nil, err
 	}
 	if mgmtOnly {
-		return nil, errMemberDenied
+		if err := delegated(ctx, r, org, caller); err != nil {
+			return nil, err
+		}
 	}
 	return org, nil
 }
@@ -112,7 +135,8 @@ func (s *Service) view(ctx context.Context, caller string, mgmtOnly bool, fn fun
 // account only: every Organizations mutation is).
 func (s *Service) update(ctx context.Context, caller string, fn func(tx store.Tx, org *Organization) error) error {
 	return s.store.Update(ctx, func(tx store.Tx) error {
-		org, err := access(ctx, tx, caller, true)
+		// No mutation is ever delegated.
+		org, err := access(withoutDelegate(ctx), tx, caller, true)
 		if err != nil {
 			return err
 		}
@@ -199,6 +223,9 @@ func (s *Service) EnablePolicyType(ctx context.Context, caller, rootID, policyTy
 	err := s.update(ctx, caller, func(tx store.Tx, org *Organization) error {
 		if rootID != org.RootID {
 			return errRootNotFound
+		}
+		if org.FeatureSet != FeatureSetAll {
+			return errTypeNotAvailable
 		}
 		if org.typeEnabled(policyType) {
 			return errTypeAlreadyEnabled
