@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -92,17 +91,8 @@ func (s *Service) CreateGroup(ctx context.Context, account, name, path string) (
 	}
 	g := &Group{Account: account, Path: orSlash(path), Name: name, ID: ids.NewUniqueID("AGPA"), Created: s.now().UTC().Truncate(time.Second)}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.Count(ctx, store.Filter{Kind: KindGroup, Account: account})
-		if err != nil {
-			return err
-		}
-		if n >= maxGroupsPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for GroupsPerAccount: %d", maxGroupsPerAccount)
-		}
-		err = tx.Create(ctx, store.Record{Kind: KindGroup, Account: account, Name: name, ID: g.ID, Data: encode(g)})
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return awserr.EntityAlreadyExists("Group with name %s already exists.", name)
-		}
+		err := createCounted(ctx, tx, store.Record{Kind: KindGroup, Account: account, Name: name, ID: g.ID, Data: encode(g)}, maxGroupsPerAccount, "GroupsPerAccount",
+			awserr.EntityAlreadyExists("Group with name %s already exists.", name))
 		return err
 	})
 	if err != nil {

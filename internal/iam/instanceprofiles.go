@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -79,17 +78,8 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, account, name, path
 	p := &InstanceProfile{Account: account, Path: orSlash(path), Name: name, ID: ids.NewUniqueID("AIPA"),
 		Created: s.now().UTC().Truncate(time.Second), Tags: tags}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.Count(ctx, store.Filter{Kind: KindInstanceProfile, Account: account})
-		if err != nil {
-			return err
-		}
-		if n >= maxInstanceProfiles {
-			return awserr.LimitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", maxInstanceProfiles)
-		}
-		err = tx.Create(ctx, store.Record{Kind: KindInstanceProfile, Account: account, Name: name, ID: p.ID, Data: encode(p)})
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return awserr.EntityAlreadyExists("Instance Profile %s already exists.", name)
-		}
+		err := createCounted(ctx, tx, store.Record{Kind: KindInstanceProfile, Account: account, Name: name, ID: p.ID, Data: encode(p)}, maxInstanceProfiles, "InstanceProfilesPerAccount",
+			awserr.EntityAlreadyExists("Instance Profile %s already exists.", name))
 		return err
 	})
 	if err != nil {

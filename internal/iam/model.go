@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hatrack/hatrack/internal/awserr"
 	"github.com/hatrack/hatrack/internal/keyring"
 	"github.com/hatrack/hatrack/store"
 )
@@ -130,6 +131,24 @@ func getByID[T any](ctx context.Context, r store.Reader, kind, id string) (*T, s
 		return nil, rec, fmt.Errorf("decode %s %q: %w", kind, id, err)
 	}
 	return v, rec, nil
+}
+
+// createCounted creates rec unless its account already holds quota records
+// of its kind (LimitExceeded, naming quotaName as IAM does) or one of the
+// same name (exists).
+func createCounted(ctx context.Context, tx store.Tx, rec store.Record, quota int, quotaName string, exists error) error {
+	n, err := tx.Count(ctx, store.Filter{Kind: rec.Kind, Account: rec.Account})
+	if err != nil {
+		return err
+	}
+	if n >= quota {
+		return awserr.LimitExceeded("Cannot exceed quota for %s: %d", quotaName, quota)
+	}
+	err = tx.Create(ctx, rec)
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return exists
+	}
+	return err
 }
 
 // listAll reads and decodes every record f matches, in one view.

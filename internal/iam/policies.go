@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -153,17 +152,8 @@ func (s *Service) CreatePolicy(ctx context.Context, account string, in CreatePol
 		Description: in.Description, Created: now, Updated: now, DefaultVersion: "v1", NextVersion: 2,
 		Versions: []PolicyVersion{{ID: "v1", Document: in.Document, Created: now}}, Tags: in.Tags}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.Count(ctx, store.Filter{Kind: KindPolicy, Account: account})
-		if err != nil {
-			return err
-		}
-		if n >= maxPoliciesPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", maxPoliciesPerAccount)
-		}
-		err = tx.Create(ctx, store.Record{Kind: KindPolicy, Account: account, Name: p.Name, ID: p.ID, Data: encode(p)})
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return awserr.EntityAlreadyExists("A policy called %s already exists. Duplicate names are not allowed.", p.Name)
-		}
+		err := createCounted(ctx, tx, store.Record{Kind: KindPolicy, Account: account, Name: p.Name, ID: p.ID, Data: encode(p)}, maxPoliciesPerAccount, "PoliciesPerAccount",
+			awserr.EntityAlreadyExists("A policy called %s already exists. Duplicate names are not allowed.", p.Name))
 		return err
 	})
 	if err != nil {

@@ -233,17 +233,8 @@ func (s *Service) CreateOIDCProvider(ctx context.Context, account string, in Cre
 	p := &OIDCProvider{Account: account, URL: oidcName(in.URL), ClientIDs: ids,
 		Thumbprints: dedupe(in.Thumbprints), Tags: in.Tags, Created: s.now().UTC().Truncate(time.Millisecond)}
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.Count(ctx, store.Filter{Kind: KindOIDCProvider, Account: account})
-		if err != nil {
-			return err
-		}
-		if n >= maxOIDCProviders {
-			return awserr.LimitExceeded("Cannot exceed quota for OpenIdConnectProvidersPerAccount: %d", maxOIDCProviders)
-		}
-		err = tx.Create(ctx, store.Record{Kind: KindOIDCProvider, Account: account, Name: p.URL, Data: encode(p)})
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return awserr.EntityAlreadyExists("Provider with url %s already exists.", in.URL)
-		}
+		err := createCounted(ctx, tx, store.Record{Kind: KindOIDCProvider, Account: account, Name: p.URL, Data: encode(p)}, maxOIDCProviders, "OpenIdConnectProvidersPerAccount",
+			awserr.EntityAlreadyExists("Provider with url %s already exists.", in.URL))
 		return err
 	})
 	if err != nil {
@@ -545,17 +536,8 @@ func (s *Service) CreateSAMLProvider(ctx context.Context, account string, in Cre
 		}
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.Count(ctx, store.Filter{Kind: KindSAMLProvider, Account: account})
-		if err != nil {
-			return err
-		}
-		if n >= maxSAMLProviders {
-			return awserr.LimitExceeded("Cannot exceed quota for SAMLProvidersPerAccount: %d", maxSAMLProviders)
-		}
-		err = tx.Create(ctx, store.Record{Kind: KindSAMLProvider, Account: account, Name: p.Name, Data: encode(p)})
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return awserr.EntityAlreadyExists("SAMLProvider %s already exists", p.Name)
-		}
+		err := createCounted(ctx, tx, store.Record{Kind: KindSAMLProvider, Account: account, Name: p.Name, Data: encode(p)}, maxSAMLProviders, "SAMLProvidersPerAccount",
+			awserr.EntityAlreadyExists("SAMLProvider %s already exists", p.Name))
 		return err
 	})
 	if err != nil {

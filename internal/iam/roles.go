@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -129,17 +128,8 @@ func (s *Service) createRole(ctx context.Context, tx store.Tx, ro *Role, trust, 
 		}
 		ro.PermissionsBoundary = boundary
 	}
-	n, err := tx.Count(ctx, store.Filter{Kind: KindRole, Account: ro.Account})
-	if err != nil {
-		return err
-	}
-	if n >= maxRolesPerAccount {
-		return awserr.LimitExceeded("Cannot exceed quota for RolesPerAccount: %d", maxRolesPerAccount)
-	}
-	err = tx.Create(ctx, store.Record{Kind: KindRole, Account: ro.Account, Name: ro.Name, ID: ro.ID, Data: encode(ro)})
-	if errors.Is(err, store.ErrAlreadyExists) {
-		return awserr.EntityAlreadyExists("Role with name %s already exists.", ro.Name)
-	}
+	err = createCounted(ctx, tx, store.Record{Kind: KindRole, Account: ro.Account, Name: ro.Name, ID: ro.ID, Data: encode(ro)}, maxRolesPerAccount, "RolesPerAccount",
+		awserr.EntityAlreadyExists("Role with name %s already exists.", ro.Name))
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 
 	"github.com/hatrack/hatrack/internal/awserr"
@@ -55,17 +54,8 @@ func (s *Service) CreateUser(ctx context.Context, account string, in CreateUserI
 			}
 			u.PermissionsBoundary = in.PermissionsBoundary
 		}
-		n, err := tx.Count(ctx, store.Filter{Kind: KindUser, Account: account})
-		if err != nil {
-			return err
-		}
-		if n >= maxUsersPerAccount {
-			return awserr.LimitExceeded("Cannot exceed quota for UsersPerAccount: %d", maxUsersPerAccount)
-		}
-		err = tx.Create(ctx, store.Record{Kind: KindUser, Account: account, Name: u.Name, ID: u.ID, Data: encode(u)})
-		if errors.Is(err, store.ErrAlreadyExists) {
-			return awserr.EntityAlreadyExists("User with name %s already exists.", u.Name)
-		}
+		err := createCounted(ctx, tx, store.Record{Kind: KindUser, Account: account, Name: u.Name, ID: u.ID, Data: encode(u)}, maxUsersPerAccount, "UsersPerAccount",
+			awserr.EntityAlreadyExists("User with name %s already exists.", u.Name))
 		if err != nil || u.PermissionsBoundary == "" {
 			return err
 		}
