@@ -121,26 +121,8 @@ func (s *Service) GetGroup(ctx context.Context, account, name string, p Page) (*
 }
 
 func (s *Service) groupUsers(ctx context.Context, r store.Reader, g *Group) ([]*User, error) {
-	recs, err := r.List(ctx, store.Filter{Kind: KindGroupMember, Account: g.Account, NamePrefix: g.ID + "|"})
-	if err != nil {
-		return nil, err
-	}
-	links, err := decodeLinks(recs)
-	if err != nil {
-		return nil, err
-	}
-	users := make([]*User, 0, len(links))
-	for _, l := range links {
-		u, _, err := getByID[User](ctx, r, KindUser, l.UserID)
-		if notFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, nil
+	return linked[User](ctx, r, store.Filter{Kind: KindGroupMember, Account: g.Account, NamePrefix: g.ID + "|"},
+		KindUser, func(l link) string { return l.UserID })
 }
 
 // ListGroups lists groups whose path starts with pathPrefix.
@@ -281,7 +263,15 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, account, group, user 
 }
 
 func (s *Service) groupsOf(ctx context.Context, r store.Reader, account, userID string) ([]*Group, error) {
-	recs, err := r.List(ctx, store.Filter{Kind: KindGroupMember, Account: account, Parent: "user:" + userID})
+	return linked[Group](ctx, r, store.Filter{Kind: KindGroupMember, Account: account, Parent: "user:" + userID},
+		KindGroup, func(l link) string { return l.GroupID })
+}
+
+// linked loads the records of kind that the membership links f matches
+// point to (end picks the link's end); a link to a deleted record is
+// skipped.
+func linked[T any](ctx context.Context, r store.Reader, f store.Filter, kind string, end func(link) string) ([]*T, error) {
+	recs, err := r.List(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -289,16 +279,16 @@ func (s *Service) groupsOf(ctx context.Context, r store.Reader, account, userID 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Group, 0, len(links))
+	out := make([]*T, 0, len(links))
 	for _, l := range links {
-		g, _, err := getByID[Group](ctx, r, KindGroup, l.GroupID)
+		v, _, err := getByID[T](ctx, r, kind, end(l))
 		if notFound(err) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, g)
+		out = append(out, v)
 	}
 	return out, nil
 }
